@@ -1,0 +1,1 @@
+"""Plain Python building blocks (no Dagster imports): API clients, warehouse, KPI maths."""

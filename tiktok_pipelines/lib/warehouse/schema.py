@@ -1,0 +1,198 @@
+"""The warehouse data model (DESIGN.md "Data model").
+
+Rules that every table follows:
+- a natural key as primary key, so every write is an upsert and re-running a step changes nothing;
+- metric snapshots are append-only, keyed by (video_id, collected_at);
+- timestamps are timezone-aware UTC;
+- JSON columns are JSONB on PostgreSQL (through `JSONType`).
+
+Later domains (cohorts, media, extraction, scoring) add their tables to this same `metadata`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import JSON, TypeDecorator
+
+from tiktok_pipelines.lib.clock import utc
+
+metadata = MetaData()
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201
+        if value is None:
+            return None
+        value = utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201
+        return None if value is None else utc(value)
+
+
+TS = UTCDateTime()
+
+
+def _non_negative(*cols: str) -> list[CheckConstraint]:
+    return [CheckConstraint(f"{c} IS NULL OR {c} >= 0", name=f"ck_%(table_name)s_{c}_non_negative") for c in cols]
+
+
+# --- account (own videos through the Display API) -------------------------------------------------
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", String(128), primary_key=True),  # TikTok open_id
+    Column("username", String(128)),
+    Column("display_name", Text),
+    Column("bio_description", Text),
+    Column("is_verified", Boolean),
+    Column("source", String(32), nullable=False),  # "demo" or "display_api"
+    Column("is_demo", Boolean, nullable=False, default=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+account_snapshots = Table(
+    "account_snapshots",
+    metadata,
+    Column("account_id", String(128), primary_key=True),
+    Column("collected_at", TS, primary_key=True),
+    Column("follower_count", BigInteger),
+    Column("following_count", BigInteger),
+    Column("likes_count", BigInteger),
+    Column("video_count", BigInteger),
+    *_non_negative("follower_count", "following_count", "likes_count", "video_count"),
+)
+
+videos = Table(
+    "videos",
+    metadata,
+    Column("video_id", String(32), primary_key=True),
+    Column("account_id", String(128), index=True),
+    Column("source", String(32), nullable=False),
+    Column("is_demo", Boolean, nullable=False, default=False),
+    Column("create_time", TS, nullable=False),
+    Column("title", Text),
+    Column("caption", Text),
+    Column("hashtags", JSONType, nullable=False),
+    Column("duration_s", Integer),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("share_url", Text),
+    Column("embed_link", Text),
+    Column("cover_image_url", Text),
+    Column("cover_url_fetched_at", TS),  # TikTok cover URLs expire about 6 h after this
+    Column("first_seen_at", TS, nullable=False),
+    Column("last_seen_at", TS, nullable=False),
+    Column("is_available", Boolean, nullable=False, default=True),  # false once the API stops returning it
+    *_non_negative("duration_s", "width", "height"),
+)
+
+video_snapshots = Table(
+    "video_snapshots",
+    metadata,
+    Column("video_id", String(32), primary_key=True),
+    Column("collected_at", TS, primary_key=True),
+    Column("views", BigInteger, nullable=False),
+    Column("likes", BigInteger, nullable=False),
+    Column("comments", BigInteger, nullable=False),
+    Column("shares", BigInteger, nullable=False),
+    Column("saves", BigInteger),  # not exposed by the Display API; NULL, never 0
+    Column("source", String(32), nullable=False),
+    *_non_negative("views", "likes", "comments", "shares", "saves"),
+    Index("ix_video_snapshots_collected_at", "collected_at"),
+)
+
+video_kpis = Table(
+    "video_kpis",
+    metadata,
+    Column("video_id", String(32), primary_key=True),
+    Column("as_of", TS, nullable=False),
+    Column("collected_at", TS, nullable=False),  # the snapshot the current counts come from
+    Column("posted_at", TS, nullable=False),
+    Column("duration_s", Integer),
+    Column("duration_bucket", String(8)),  # "<10", "10-20", ">20"
+    Column("views", BigInteger, nullable=False),
+    Column("likes", BigInteger, nullable=False),
+    Column("comments", BigInteger, nullable=False),
+    Column("shares", BigInteger, nullable=False),
+    Column("engagement_rate", Float),
+    Column("like_rate", Float),
+    Column("comment_rate", Float),
+    Column("share_rate", Float),
+    Column("views_24h", Float),  # views 24 h before as_of (see views_24h_basis)
+    Column("views_48h", Float),
+    Column("velocity_24h", Float),  # views per hour over the last 24 h
+    Column("velocity_48h", Float),
+    Column("views_24h_basis", String(24)),  # snapshot | interpolated | posted_in_window | unknown
+    Column("views_48h_basis", String(24)),
+    Column("is_top_mover", Boolean, nullable=False, default=False),
+    Column("top_mover_rank", Integer),
+)
+
+hashtag_performance = Table(
+    "hashtag_performance",
+    metadata,
+    Column("hashtag", String(150), primary_key=True),
+    Column("as_of", TS, nullable=False),
+    Column("video_count", Integer, nullable=False),
+    Column("total_views", BigInteger, nullable=False),
+    Column("median_views", Float),
+    Column("median_engagement_rate", Float),
+    Column("median_velocity_24h", Float),
+    Column("mean_velocity_24h", Float),
+)
+
+account_kpi_summary = Table(
+    "account_kpi_summary",
+    metadata,
+    Column("as_of", TS, primary_key=True),
+    Column("video_count", Integer, nullable=False),
+    Column("total_views", BigInteger, nullable=False),
+    Column("total_likes", BigInteger, nullable=False),
+    Column("total_comments", BigInteger, nullable=False),
+    Column("total_shares", BigInteger, nullable=False),
+    Column("median_views", Float),
+    Column("median_engagement_rate", Float),
+    Column("avg_velocity_24h", Float),
+    Column("median_velocity_24h", Float),
+    Column("posts_per_day_30d", Float),
+    Column("is_demo", Boolean, nullable=False, default=False),
+)
+
+# --- operations -----------------------------------------------------------------------------------
+
+api_failures = Table(
+    "api_failures",
+    metadata,
+    # TikTok's log_id is what their support asks for; keep it with every failure we saw.
+    Column("occurred_at", TS, primary_key=True),
+    Column("endpoint", String(128), primary_key=True),
+    Column("attempt", Integer, primary_key=True),
+    Column("error_code", String(64), nullable=False),
+    Column("http_status", Integer),
+    Column("log_id", String(64)),
+    Column("message", Text),
+    Column("retried", Boolean, nullable=False),
+)
