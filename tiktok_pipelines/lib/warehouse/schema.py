@@ -30,7 +30,16 @@ from sqlalchemy.types import JSON, TypeDecorator
 
 from tiktok_pipelines.lib.clock import utc
 
-metadata = MetaData()
+# Named constraints make migrations (Alembic) and error messages readable on both backends.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -55,7 +64,7 @@ TS = UTCDateTime()
 
 
 def _non_negative(*cols: str) -> list[CheckConstraint]:
-    return [CheckConstraint(f"{c} IS NULL OR {c} >= 0", name=f"ck_%(table_name)s_{c}_non_negative") for c in cols]
+    return [CheckConstraint(f"{c} IS NULL OR {c} >= 0", name=f"{c}_non_negative") for c in cols]
 
 
 # --- account (own videos through the Display API) -------------------------------------------------

@@ -1,0 +1,118 @@
+"""`tiktok-pipelines`: the one-time OAuth consent, the demo, and the demo clock."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import webbrowser
+from datetime import datetime
+
+
+def _auth(args: argparse.Namespace) -> int:
+    import os
+
+    from tiktok_pipelines.lib.clock import SystemClock
+    from tiktok_pipelines.lib.settings import load_settings
+    from tiktok_pipelines.lib.tiktok.consent import ConsentError, run_consent
+    from tiktok_pipelines.lib.tiktok.display import DisplayApiClient
+    from tiktok_pipelines.lib.tiktok.http import TikTokHttp
+    from tiktok_pipelines.lib.tiktok.oauth import DEFAULT_AUTHORIZE_URL, OAuthClient, UserTokenProvider
+    from tiktok_pipelines.lib.tiktok.tokens import FileTokenStore
+
+    settings = load_settings()
+    missing = [v for v in ("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET", "TIKTOK_REDIRECT_URI") if not os.environ.get(v)]
+    if missing:
+        print(f"error: set {', '.join(missing)} (see .env.example)", file=sys.stderr)
+        return 2
+    clock = SystemClock()
+    http = TikTokHttp(base_url=settings.api_base_url)
+    oauth = OAuthClient(http, os.environ["TIKTOK_CLIENT_KEY"], os.environ["TIKTOK_CLIENT_SECRET"], clock)
+    store = FileTokenStore(settings.token_file)
+
+    def show(url: str) -> None:
+        print("Open this URL and approve the app:\n\n  " + url + "\n", flush=True)
+        if not args.no_browser:
+            webbrowser.open(url)
+
+    try:
+        tokens = run_consent(
+            oauth,
+            store,
+            os.environ["TIKTOK_REDIRECT_URI"],
+            show_url=show,
+            authorize_base=os.environ.get("TIKTOK_AUTHORIZE_URL", DEFAULT_AUTHORIZE_URL),
+            timeout_s=args.timeout,
+        )
+    except ConsentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    user = DisplayApiClient(http, UserTokenProvider(oauth, store, clock)).user_info(("open_id", "display_name"))
+    print(f"Connected {user.get('display_name')!r} (open_id {tokens.open_id}). Tokens saved to {settings.token_file} (mode 600).")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from tiktok_pipelines.demo.runner import print_report, run_demo
+
+    print("Running the account pipeline on the DEMO world (simulated time):")
+    print_report(run_demo())
+    return 0
+
+
+def _clock(args: argparse.Namespace) -> int:
+    from tiktok_pipelines.demo.world import DEMO_NOW
+    from tiktok_pipelines.lib.clock import FileClock
+    from tiktok_pipelines.lib.settings import load_settings
+
+    clock = FileClock(load_settings().demo_clock_file, default_start=DEMO_NOW)
+    if args.advance_hours is not None:
+        clock.advance(hours=args.advance_hours)
+    elif args.set:
+        clock.set(datetime.fromisoformat(args.set))
+    elif args.reset:
+        clock.set(DEMO_NOW)
+    print(clock.now().isoformat())
+    return 0
+
+
+def _ddl(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tiktok_pipelines.lib.warehouse.ddl import DIALECTS, render_ddl
+
+    if args.write:
+        out = Path(args.write)
+        out.mkdir(parents=True, exist_ok=True)
+        for dialect in DIALECTS:
+            (out / f"{dialect}.sql").write_text(render_ddl(dialect))
+        print(f"wrote {', '.join(DIALECTS)} DDL to {out}")
+    else:
+        print(render_ddl(args.dialect))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tiktok-pipelines", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("auth", help="connect a TikTok account once (OAuth consent with a local callback)")
+    p.add_argument("--no-browser", action="store_true", help="only print the URL")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the callback")
+    p.set_defaults(func=_auth)
+    p = sub.add_parser("demo", help="run the account pipeline end to end on the demo world")
+    p.set_defaults(func=_demo)
+    p = sub.add_parser("clock", help="show or move the demo world's simulated clock")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--advance-hours", type=float)
+    g.add_argument("--set", help="ISO timestamp")
+    g.add_argument("--reset", action="store_true")
+    p.set_defaults(func=_clock)
+    p = sub.add_parser("ddl", help="print the warehouse DDL, or write sql/schema/*.sql")
+    p.add_argument("--dialect", choices=["postgresql", "sqlite"], default="postgresql")
+    p.add_argument("--write", metavar="DIR", nargs="?", const="sql/schema")
+    p.set_defaults(func=_ddl)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
