@@ -1,6 +1,8 @@
 """Own-account analytics: account_videos -> account_video_snapshots -> video_kpis -> account_exports."""
 
 
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime
 
 import dagster as dg
@@ -12,6 +14,7 @@ from tiktok_pipelines.lib.account import exports, kpis, store
 from tiktok_pipelines.lib.markdown import md_table
 from tiktok_pipelines.lib.settings import load_settings
 from tiktok_pipelines.lib.tiktok.display import DisplayApiClient
+from tiktok_pipelines.lib.tiktok.errors import RetriesExhausted, TikTokError
 
 GROUP = "account"
 DEMO_LABEL = "DEMO world (synthetic account, not real TikTok data)"
@@ -28,11 +31,16 @@ def _source_label(display: TikTokDisplayResource) -> str:
     return DEMO_LABEL if display.demo else "TikTok Display API"
 
 
-def _record_failures(warehouse: WarehouseResource, client: DisplayApiClient) -> int:
-    if not client.http.failures:
-        return 0
-    with warehouse.get().begin() as conn:
-        return store.record_failures(conn, client.http.failures)
+@contextlib.contextmanager
+def recording_failures(warehouse: WarehouseResource, client: DisplayApiClient) -> Iterator[None]:
+    """Keep every failed API attempt (with TikTok's log_id) in api_failures, also when the step fails.
+    This is an operations log in its own transaction; the data tables stay untouched on failure."""
+    try:
+        yield
+    finally:
+        if client.http.failures:
+            with warehouse.get().begin() as conn:
+                store.record_failures(conn, client.http.failures)
 
 
 def _failure_metadata(client: DisplayApiClient) -> dict:
@@ -41,6 +49,25 @@ def _failure_metadata(client: DisplayApiClient) -> dict:
         "api_failures_retried": dg.MetadataValue.int(sum(f.retried for f in client.http.failures)),
         "token_refreshes": dg.MetadataValue.int(client.tokens.refreshes),
     }
+
+
+@contextlib.contextmanager
+def tiktok_failure() -> Iterator[None]:
+    """Turn a TikTok error into a Dagster Failure whose description says what to do.
+    Only exhausted transient faults may be retried by Dagster; re-consent, quota and bad requests not."""
+    try:
+        yield
+    except TikTokError as exc:
+        raise dg.Failure(
+            description=str(exc),
+            metadata={
+                "error": dg.MetadataValue.text(type(exc).__name__),
+                "code": dg.MetadataValue.text(exc.code or ""),
+                "endpoint": dg.MetadataValue.text(exc.endpoint or ""),
+                "log_id": dg.MetadataValue.text(exc.log_id or ""),
+            },
+            allow_retries=isinstance(exc, RetriesExhausted),
+        ) from None
 
 
 def _second(ts: datetime) -> datetime:
@@ -62,7 +89,7 @@ def account_videos(
 ) -> dg.MaterializeResult:
     wh = warehouse.get()
     client = tiktok_display.build_client(clock.get())
-    try:
+    with tiktok_failure(), recording_failures(warehouse, client):
         user = client.user_info()
         seen_at = _second(clock.get().now())
         with wh.begin() as conn:
@@ -80,8 +107,6 @@ def account_videos(
             missing = 0
             if config.full_refresh and listing.complete:
                 missing = store.mark_availability(conn, account_id, {v.video_id for v in listing.videos}, seen_at)
-    finally:
-        _record_failures(warehouse, client)
     new_ids = [v.video_id for v in listing.videos if v.video_id not in known]
     for r in listing.rejected:
         context.log.warning(f"rejected video {r.item_id} from {r.endpoint}: {r.reason}")
@@ -117,7 +142,7 @@ def account_video_snapshots(
 ) -> dg.MaterializeResult:
     wh = warehouse.get()
     client = tiktok_display.build_client(clock.get())
-    try:
+    with tiktok_failure(), recording_failures(warehouse, client):
         with wh.begin() as conn:
             account_id = store.current_account_id(conn)
             ids = sorted(store.known_video_ids(conn, account_id))
@@ -125,8 +150,6 @@ def account_video_snapshots(
         counts, rejected = client.query_counts(ids)
         with wh.begin() as conn:
             written = store.append_snapshots(conn, counts, collected_at=collected_at, source=tiktok_display.source)
-    finally:
-        _record_failures(warehouse, client)
     for r in rejected:
         context.log.warning(f"rejected counts for {r.item_id}: {r.reason}")
     returned = {c.video_id for c in counts}

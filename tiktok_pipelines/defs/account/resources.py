@@ -26,13 +26,14 @@ class TikTokDisplayResource(dg.ConfigurableResource):
     token_file: str = ""
     timeout_s: float = 30.0
     max_attempts: int = 6
+    retry_base_delay_s: float = 0.5
 
     @property
     def source(self) -> str:
         return "demo" if self.demo else "display_api"
 
     def build_client(self, clock: Clock) -> DisplayApiClient:
-        retry = RetryPolicy(max_attempts=self.max_attempts)
+        retry = RetryPolicy(max_attempts=self.max_attempts, base_delay_s=self.retry_base_delay_s)
         if self.demo:
             import httpx
 

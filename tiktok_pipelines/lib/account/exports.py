@@ -69,7 +69,7 @@ def metrics_frame(kpis: pd.DataFrame, videos: pd.DataFrame) -> pd.DataFrame:
     for c in ("views_24h", "views_48h", "velocity_24h", "velocity_48h"):
         out[c] = pd.to_numeric(df[c], errors="coerce").round(2)
     order = pd.to_datetime(df["posted_at"], utc=True)
-    out = out.assign(_order=order.values).sort_values(["_order", "id"], ascending=[False, True]).drop(columns="_order")
+    out = out.assign(_order=list(order)).sort_values(["_order", "id"], ascending=[False, True]).drop(columns="_order")
     return out[CSV_COLUMNS].reset_index(drop=True)
 
 
