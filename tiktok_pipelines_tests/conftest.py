@@ -50,11 +50,9 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def _forget_engine(url: str) -> None:
     """Dispose the engine `make_engine` cached for url, closing its pooled connections (otherwise
     every test's database keeps connections open for the whole session)."""
-    from tiktok_pipelines.lib.warehouse import engine as engine_mod
+    from tiktok_pipelines.lib.warehouse.engine import dispose_engine
 
-    cached = getattr(engine_mod, "_ENGINES", {}).pop(url, None)
-    if cached is not None:
-        cached.dispose()
+    dispose_engine(url)
 
 
 @pytest.fixture(scope="session")

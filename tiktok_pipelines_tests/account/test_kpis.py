@@ -119,3 +119,47 @@ def test_hashtag_performance_and_posting_cadence():
     assert result.summary["posts_per_day_30d"] == pytest.approx(2 / 30, abs=1e-4)
     assert result.summary["median_views"] == 100
     assert result.summary["total_views"] == 450
+
+
+def test_the_warehouse_loader_reads_only_what_the_kpis_need_and_changes_no_answer(tmp_path):
+    """Irregular history (gaps, a late starter, a stale video): KPIs from the loader's few rows per
+    video equal KPIs from every snapshot."""
+    import numpy as np
+
+    from tiktok_pipelines.lib.account.store import load_kpi_snapshots
+    from tiktok_pipelines.lib.warehouse import Warehouse
+    from tiktok_pipelines.lib.warehouse.schema import video_snapshots
+
+    rng = np.random.default_rng(4)
+    videos = _videos(*[(str(i), h(int(rng.integers(5, 400))), 15, "#x", ["x"]) for i in range(40)])
+    rows = []
+    for vid, created in zip(videos["video_id"], videos["create_time"]):
+        views = 0
+        for hours_ago in sorted(rng.choice(np.arange(0, 120), size=int(rng.integers(1, 40)), replace=False))[::-1]:
+            t = AS_OF - timedelta(hours=int(hours_ago), minutes=int(rng.integers(0, 60)))
+            if t < created.to_pydatetime():
+                continue
+            views += int(rng.integers(0, 500))
+            rows.append((vid, t, views, views // 10, views // 50, views // 80))
+    snaps = _snaps(*rows)
+    wh = Warehouse(f"sqlite:///{tmp_path}/k.sqlite")
+    wh.ensure_schema()
+    with wh.begin() as conn:
+        conn.execute(video_snapshots.insert(), [
+            dict(zip(["video_id", "collected_at", "views", "likes", "comments", "shares"], r), source="t") for r in rows
+        ])
+        loaded = load_kpi_snapshots(conn, AS_OF)
+    assert len(loaded) < len(snaps)
+    full = compute_kpis(videos, snaps, AS_OF).videos
+    subset = compute_kpis(videos, loaded, AS_OF).videos
+    cols = ["video_id", "views", "views_24h", "views_48h", "velocity_24h", "velocity_48h", "views_24h_basis",
+            "views_48h_basis", "top_mover_rank"]
+    pd.testing.assert_frame_equal(full[cols], subset[cols])
+
+
+def test_a_snapshot_too_old_to_bracket_the_moment_is_not_used():
+    videos = _videos(("1", h(300), 15, "a", []))
+    snaps = _snaps(("1", h(24 + 30), 100, 0, 0, 0), ("1", h(0), 5000, 0, 0, 0))
+    row = compute_kpis(videos, snaps, AS_OF).videos.iloc[0]
+    assert row["views_24h_basis"] == "unknown" and pd.isna(row["velocity_24h"])
+    assert row["views_48h_basis"] == "interpolated"  # 6 h before the 48 h mark is close enough

@@ -7,7 +7,6 @@ import json
 import re
 import secrets
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 

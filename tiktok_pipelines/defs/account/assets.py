@@ -200,7 +200,7 @@ def video_kpis(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
             raise dg.Failure("no snapshots yet: materialize account_video_snapshots first")
         account_id = store.current_account_id(conn)
         videos_df = store.load_videos_frame(conn, account_id)
-        snaps = store.load_snapshots_frame(conn, kpis.snapshot_window_start(as_of), as_of)
+        snaps = store.load_kpi_snapshots(conn, as_of)
     result = kpis.compute_kpis(videos_df, snaps, as_of)
     is_demo = bool(videos_df["is_demo"].any()) if not videos_df.empty else False
     with wh.begin() as conn:

@@ -8,13 +8,14 @@ Definitions (exactly as the seed states them):
 - top movers = the highest velocity_24h.
 Where a rate has no denominator (0 views) it is None, never inf or NaN. Where the views at a past
 moment cannot be known (no snapshot before it), they are None with basis "unknown": nothing is
-invented. Between two snapshots the value is interpolated linearly and says so.
+invented. Between two snapshots the value is interpolated linearly and says so; a snapshot more
+than MAX_LOOKBACK before the moment is not used for it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,9 @@ from tiktok_pipelines.lib.clock import utc
 
 WINDOWS_H = (24, 48)
 EXACT_TOLERANCE = pd.Timedelta(minutes=5)
+# A past value is only read off (or interpolated from) a snapshot at most this long before the moment
+# asked for; an older one would make a guess look like a measurement, so the value is "unknown".
+MAX_LOOKBACK = pd.Timedelta(hours=24)
 TOP_MOVERS = 10
 SNAPSHOT_COLUMNS = ["video_id", "collected_at", "views", "likes", "comments", "shares"]
 
@@ -56,7 +60,7 @@ def _views_at(
     """Views of every video at `target` and how that value was obtained."""
     ids = latest[["video_id"]].copy()
     before = (
-        snaps[snaps["collected_at"] <= target]
+        snaps[(snaps["collected_at"] <= target) & (snaps["collected_at"] >= target - MAX_LOOKBACK)]
         .sort_values("collected_at")
         .groupby("video_id", sort=False)
         .tail(1)[["video_id", "collected_at", "views"]]
@@ -184,8 +188,3 @@ def _hashtag_performance(df: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     out["as_of"] = as_of
     out = out.sort_values(["total_views", "hashtag"], ascending=[False, True]).reset_index(drop=True)
     return out[cols]
-
-
-def snapshot_window_start(as_of: datetime) -> datetime:
-    """The oldest snapshot time the KPIs can need: a bracket below as_of - 48 h, with a day of slack."""
-    return utc(as_of) - timedelta(hours=max(WINDOWS_H) + 24)

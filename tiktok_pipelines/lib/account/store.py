@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select, union, update
 from sqlalchemy.engine import Connection
 
+from tiktok_pipelines.lib.account.kpis import MAX_LOOKBACK, SNAPSHOT_COLUMNS, WINDOWS_H
 from tiktok_pipelines.lib.captions import extract_hashtags
 from tiktok_pipelines.lib.clock import utc
 from tiktok_pipelines.lib.tiktok.display import DisplayVideo, VideoCountsRecord
@@ -171,27 +172,27 @@ def load_videos_frame(conn: Connection, account_id: str | None = None) -> pd.Dat
     return df
 
 
-def load_snapshots_frame(conn: Connection, since: datetime, as_of: datetime) -> pd.DataFrame:
-    """Snapshots in [since, as_of] plus each video's latest snapshot at or before as_of, however old."""
+def load_kpi_snapshots(conn: Connection, as_of: datetime) -> pd.DataFrame:
+    """Only the snapshots the KPIs need: each video's latest at or before as_of, and for every window
+    (24 h, 48 h) the last snapshot at or before as_of - window (looking back at most MAX_LOOKBACK) and
+    the first one after it. A handful of rows per video instead of every hourly snapshot."""
     s = video_snapshots.c
-    window = select(s.video_id, s.collected_at, s.views, s.likes, s.comments, s.shares).where(
-        and_(s.collected_at >= since, s.collected_at <= as_of)
+    as_of = utc(as_of)
+
+    def pick(fn, *conds):  # noqa: ANN001, ANN202
+        return select(s.video_id, fn(s.collected_at).label("t")).where(*conds).group_by(s.video_id)
+
+    parts = [pick(func.max, s.collected_at <= as_of)]
+    for hours in WINDOWS_H:
+        target = as_of - timedelta(hours=hours)
+        parts.append(pick(func.max, s.collected_at <= target, s.collected_at >= target - MAX_LOOKBACK.to_pytimedelta()))
+        parts.append(pick(func.min, s.collected_at > target, s.collected_at <= as_of))
+    keys = union(*parts).subquery()
+    q = select(s.video_id, s.collected_at, s.views, s.likes, s.comments, s.shares).join(
+        keys, and_(s.video_id == keys.c.video_id, s.collected_at == keys.c.t)
     )
-    latest_t = (
-        select(s.video_id, func.max(s.collected_at).label("m"))
-        .where(and_(s.collected_at <= as_of, s.collected_at < since))
-        .group_by(s.video_id)
-        .subquery()
-    )
-    older_latest = select(s.video_id, s.collected_at, s.views, s.likes, s.comments, s.shares).join(
-        latest_t, and_(s.video_id == latest_t.c.video_id, s.collected_at == latest_t.c.m)
-    )
-    cols = ["video_id", "collected_at", "views", "likes", "comments", "shares"]
-    frames = [pd.DataFrame(conn.execute(q).all(), columns=cols) for q in (window, older_latest)]
-    df = pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(not f.empty for f in frames) else frames[0]
-    df["collected_at"] = pd.to_datetime(df["collected_at"], utc=True, format="mixed") if not df.empty else pd.to_datetime(
-        df["collected_at"], utc=True
-    )
+    df = pd.DataFrame(conn.execute(q).all(), columns=SNAPSHOT_COLUMNS)
+    df["collected_at"] = pd.to_datetime(df["collected_at"], utc=True)
     for c in ("views", "likes", "comments", "shares"):
         df[c] = df[c].astype("int64")
     return df
@@ -220,10 +221,12 @@ def write_kpis(conn: Connection, kpi_videos: pd.DataFrame, hashtags: pd.DataFram
     """Replace the KPI tables with this computation (they describe one as_of), keep the summary history."""
     rows = [{c: _py(r[c]) for c in KPI_COLUMNS} for r in kpi_videos[KPI_COLUMNS].to_dict("records")]
     conn.execute(video_kpis.delete())
-    upsert(conn, video_kpis, rows)
+    if rows:
+        conn.execute(video_kpis.insert(), rows)
     tag_rows = [{c: _py(r[c]) for c in HASHTAG_COLUMNS} for r in hashtags[HASHTAG_COLUMNS].to_dict("records")]
     conn.execute(hashtag_performance.delete())
-    upsert(conn, hashtag_performance, tag_rows)
+    if tag_rows:
+        conn.execute(hashtag_performance.insert(), tag_rows)
     upsert(conn, account_kpi_summary, [{**{k: _py(v) for k, v in summary.items()}, "is_demo": is_demo}])
 
 

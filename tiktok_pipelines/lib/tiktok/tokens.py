@@ -100,7 +100,7 @@ class FileTokenStore(TokenStore):
 
     def load(self) -> TokenSet | None:
         try:
-            raw = self.path.read_text()
+            raw = self.path.read_bytes()  # decoded by json.loads, so bad UTF-8 lands in the except below
         except FileNotFoundError:
             return None
         try:

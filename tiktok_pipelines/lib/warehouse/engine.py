@@ -49,10 +49,23 @@ def make_engine(url: str) -> Engine:
         return engine
 
 
-def _max_rows_per_statement(conn: Connection, n_cols: int) -> int:
-    # SQLite caps bound parameters (32766 in modern builds); PostgreSQL at 65535.
-    limit = 32000 if conn.dialect.name == "sqlite" else 65000
-    return max(1, limit // max(1, n_cols))
+def dispose_engine(url: str) -> None:
+    """Close and forget the cached engine of a URL (tests dropping databases, long-lived workers)."""
+    with _LOCK:
+        engine = _ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def _dedupe(rows: Sequence[Mapping[str, Any]], keys: list[str], keep_last: bool) -> list[Mapping[str, Any]]:
+    # PostgreSQL refuses to touch one row twice in a statement; SQLite silently keeps the last.
+    # Decide it here so both backends behave the same.
+    by_key: dict[tuple, Mapping[str, Any]] = {}
+    for row in rows:
+        k = tuple(row[c] for c in keys)
+        if keep_last or k not in by_key:
+            by_key[k] = row
+    return list(by_key.values())
 
 
 def upsert(
@@ -65,9 +78,10 @@ def upsert(
 ) -> int:
     """Insert rows keyed by the table's primary key.
 
-    update=True replaces the non-key columns of existing rows (dimension tables);
-    update=False keeps the first write (append-only facts such as snapshots), so re-running a step
-    never duplicates or rewrites an observation.
+    update=True replaces the non-key columns of existing rows (dimension tables; within one batch
+    the last row for a key wins); update=False keeps the first write (append-only facts such as
+    snapshots), so re-running a step never duplicates or rewrites an observation.
+    Rows go through executemany, so no statement outgrows a backend's bound-parameter limit.
     """
     if not rows:
         return 0
@@ -80,24 +94,22 @@ def upsert(
         raise ValueError(f"unsupported dialect {dialect}")
     keys = [c.name for c in table.primary_key.columns]
     cols = list(rows[0].keys())
-    chunk = _max_rows_per_statement(conn, len(cols))
-    written = 0
-    for start in range(0, len(rows), chunk):
-        part = list(rows[start : start + chunk])
-        stmt = insert_fn(table).values(part)
-        if update:
-            targets = [c for c in (update_columns or cols) if c not in keys]
-            if targets:
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=keys, set_={c: stmt.excluded[c] for c in targets}
-                )
-            else:
-                stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-        conn.execute(stmt)
-        written += len(part)
-    return written
+    colset = set(cols)
+    for i, row in enumerate(rows):
+        if set(row.keys()) != colset:
+            raise ValueError(f"upsert into {table.name}: row {i} has columns {sorted(row)} but row 0 has {sorted(cols)}")
+    missing_keys = [k for k in keys if k not in colset]
+    if missing_keys:
+        raise ValueError(f"upsert into {table.name}: rows lack key columns {missing_keys}")
+    unique = _dedupe(rows, keys, keep_last=update)
+    stmt = insert_fn(table)
+    targets = [c for c in (update_columns or cols) if c not in keys] if update else []
+    if targets:
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in targets})
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    conn.execute(stmt, unique)
+    return len(unique)
 
 
 class Warehouse:
