@@ -43,13 +43,6 @@ class ClockResource(dg.ConfigurableResource):
         return FileClock(Path(self.state_file), default_start=DEMO_NOW)
 
 
-def warehouse_url_for_display(url: str) -> str:
-    """The URL without its password, for metadata."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
 @dg.definitions
 def resources() -> dg.Definitions:
     settings = load_settings()

@@ -45,7 +45,11 @@ def run_demo(steps_h: Sequence[int] = DEMO_STEPS_H, echo: Callable[[str], None] 
         when = clock.set(DEMO_NOW + timedelta(hours=hours))
         result = job.execute_in_process(
             instance=instance,
-            run_config=dg.RunConfig(ops={"account_videos": AccountRefreshConfig(full_refresh=i == 0 or hours == 0)}),
+            run_config=dg.RunConfig(
+                ops={"account_videos": AccountRefreshConfig(full_refresh=i == 0 or hours == 0)},
+                # The step-by-step log is in the UI; the terminal gets warnings only.
+                loggers={"console": {"config": {"log_level": "WARNING"}}},
+            ),
             tags={"tiktok/demo": "true", "tiktok/simulated_time": when.isoformat()},
         )
         if not result.success:

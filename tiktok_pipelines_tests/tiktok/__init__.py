@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tiktok_pipelines.demo.fake_api import FakeTikTokApi
 from tiktok_pipelines.demo.server import RunningServer, serve_in_thread
@@ -68,18 +69,41 @@ class FakeTikTok:
         return tokens
 
 
+class AppSwitch:
+    """A WSGI app that forwards to whichever fake the current test installed: one socket server
+    serves the whole session (starting and stopping one per test costs ~50 ms) while every test
+    still gets a fresh fake with fresh tokens, knobs and request log."""
+
+    def __init__(self) -> None:
+        self.app: FakeTikTokApi | None = None
+
+    def __call__(self, environ, start_response):  # noqa: ANN001, ANN204 - WSGI signature
+        assert self.app is not None, "no fake installed: use running_fake()"
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="session")
+def fake_server() -> Iterator[tuple[AppSwitch, RunningServer]]:
+    """One fake-TikTok socket server for the session; tests reach it through `running_fake`."""
+    switch = AppSwitch()
+    with serve_in_thread(switch) as server:
+        yield switch, server
+
+
 @contextmanager
-def running_fake() -> Iterator[FakeTikTok]:
+def running_fake(fake_server: tuple[AppSwitch, RunningServer]) -> Iterator[FakeTikTok]:
+    """A fresh fake TikTok (demo account, clock frozen at DEMO_NOW) behind the session's server."""
+    switch, server = fake_server
     clock = FrozenClock(DEMO_NOW)
     api = FakeTikTokApi(DemoAccount(n_videos=3), clock)
-    server = serve_in_thread(api)
+    switch.app = api
     # no sleeping between retries: a test that hits a retry path must stay fast
     http = TikTokHttp(base_url=server.base_url, timeout_s=5.0, retry=RetryPolicy(max_attempts=2), sleep=lambda s: None)
     try:
         yield FakeTikTok(api, server, clock, http)
     finally:
         http.close()
-        server.stop()
+        switch.app = None
 
 
 def follow_in_thread(url: str, results: list) -> threading.Thread:

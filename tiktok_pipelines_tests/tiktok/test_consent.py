@@ -11,7 +11,7 @@ import re
 import socket
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
@@ -19,18 +19,26 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 import pytest
 
 from tiktok_pipelines import cli
+from tiktok_pipelines.demo.server import RunningServer
 from tiktok_pipelines.lib.tiktok.consent import ConsentError, run_consent, uses_pkce
 from tiktok_pipelines.lib.tiktok.oauth import DEFAULT_SCOPES, authorize_url, code_challenge, new_code_verifier
-from tiktok_pipelines.lib.tiktok.tokens import FileTokenStore
-from tiktok_pipelines_tests.tiktok import FakeTikTok, follow_in_thread, free_port, running_fake
+from tiktok_pipelines.lib.tiktok.tokens import FileTokenStore, TokenSet
+from tiktok_pipelines_tests.tiktok import (
+    AppSwitch,
+    FakeTikTok,
+    fake_server,  # noqa: F401 - the session fixture behind `fake`
+    follow_in_thread,
+    free_port,
+    running_fake,
+)
 
 TOKEN_TEXT = re.compile(r"\b(act|rft|clt)\.[A-Za-z0-9_~-]{6,}")
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeTikTok]:
-    with running_fake() as running:
+def fake(fake_server: tuple[AppSwitch, RunningServer]) -> Iterator[FakeTikTok]:
+    with running_fake(fake_server) as running:
         yield running
 
 
@@ -54,7 +62,7 @@ def with_query(url: str, **changes: str) -> str:
 class Browser:
     """`show_url` for run_consent: remembers the URL and opens it (optionally rewritten) in a thread."""
 
-    def __init__(self, rewrite=None) -> None:  # noqa: ANN001 - a callable or None
+    def __init__(self, rewrite: Callable[[str], str] | None = None) -> None:
         self.rewrite = rewrite or (lambda url: url)
         self.urls: list[str] = []
         self.results: list = []
@@ -76,19 +84,27 @@ class Browser:
         return result.text
 
 
-def consent(fake: FakeTikTok, token_path: Path, redirect_uri: str, browser, **kw):  # noqa: ANN001, ANN201
+def consent(
+    fake: FakeTikTok,
+    token_path: Path,
+    redirect_uri: str,
+    browser: Callable[[str], None],
+    *,
+    client_secret: str | None = None,
+    timeout_s: float = 5.0,
+) -> TokenSet:
+    """run_consent against the fake, saving into token_path."""
     return run_consent(
-        fake.oauth(**kw.pop("oauth_kw", {})),
+        fake.oauth(client_secret=client_secret),
         FileTokenStore(token_path),
         redirect_uri,
         show_url=browser,
         authorize_base=fake.authorize_base,
-        timeout_s=kw.pop("timeout_s", 5.0),
-        **kw,
+        timeout_s=timeout_s,
     )
 
 
-def assert_nothing_saved(fake: FakeTikTok, token_path: Path) -> None:
+def assert_nothing_saved(token_path: Path) -> None:
     assert FileTokenStore(token_path).load() is None
     assert not token_path.exists()
 
@@ -136,7 +152,7 @@ def test_a_challenge_that_does_not_match_the_verifier_is_rejected(
         consent(fake, token_path, redirect_uri, browser)
     (exchange,) = fake.token_requests("authorization_code")
     assert exchange.error_code == "invalid_request"
-    assert_nothing_saved(fake, token_path)
+    assert_nothing_saved(token_path)
 
 
 def test_pkce_only_for_localhost_redirects_and_challenge_is_hex_sha256() -> None:
@@ -158,7 +174,7 @@ def test_state_mismatch_is_refused_before_the_code_is_exchanged(
     with pytest.raises(ConsentError, match="state does not match"):
         consent(fake, token_path, redirect_uri, browser)
     assert fake.token_requests() == []
-    assert_nothing_saved(fake, token_path)
+    assert_nothing_saved(token_path)
 
 
 def test_denied_consent_names_access_denied_and_saves_nothing(
@@ -170,7 +186,7 @@ def test_denied_consent_names_access_denied_and_saves_nothing(
         consent(fake, token_path, redirect_uri, browser)
     assert "not completed" in browser.page()
     assert fake.token_requests() == []
-    assert_nothing_saved(fake, token_path)
+    assert_nothing_saved(token_path)
 
 
 def test_no_callback_times_out_and_frees_the_port(fake: FakeTikTok, token_path: Path, redirect_uri: str) -> None:
@@ -178,7 +194,7 @@ def test_no_callback_times_out_and_frees_the_port(fake: FakeTikTok, token_path: 
     with pytest.raises(ConsentError, match="no callback within"):
         consent(fake, token_path, redirect_uri, shown.append, timeout_s=0.2)
     assert len(shown) == 1 and shown[0].startswith(fake.authorize_base + "?")
-    assert_nothing_saved(fake, token_path)
+    assert_nothing_saved(token_path)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", urlsplit(redirect_uri).port))
 
@@ -200,10 +216,10 @@ def test_wrong_client_secret_fails_the_exchange_naming_the_env_vars(
     fake: FakeTikTok, token_path: Path, redirect_uri: str
 ) -> None:
     with pytest.raises(ConsentError) as excinfo:
-        consent(fake, token_path, redirect_uri, Browser(), oauth_kw={"client_secret": "wrong-secret-value"})
+        consent(fake, token_path, redirect_uri, Browser(), client_secret="wrong-secret-value")
     assert "TIKTOK_CLIENT_KEY" in str(excinfo.value) and "TIKTOK_CLIENT_SECRET" in str(excinfo.value)
     assert "wrong-secret-value" not in str(excinfo.value)
-    assert_nothing_saved(fake, token_path)
+    assert_nothing_saved(token_path)
 
 
 def test_busy_callback_port_is_a_clear_error(fake: FakeTikTok, token_path: Path) -> None:
@@ -256,14 +272,14 @@ def auth_env(fake: FakeTikTok, monkeypatch: pytest.MonkeyPatch, redirect_uri: st
     return fake
 
 
-def run_auth_cli(*, follow: bool = True) -> tuple[int, str, str, list]:
+def run_auth_cli() -> tuple[int, str, str, list]:
     """`tiktok-pipelines auth --no-browser` with a person who opens the printed URL."""
     out, err = Terminal(), Terminal()
     results: list = []
 
     def person() -> None:
-        if out.url_printed.wait(10) and follow:
-            follow_in_thread(out.url, results).join(10)  # type: ignore[arg-type]
+        if out.url_printed.wait(10) and out.url:
+            follow_in_thread(out.url, results).join(10)
 
     watcher = threading.Thread(target=person, daemon=True)
     watcher.start()
@@ -295,15 +311,17 @@ def test_cli_auth_reports_a_denied_consent(auth_env: FakeTikTok) -> None:
     code, out, err, _ = run_auth_cli()
     assert code == 1
     assert "access_denied" in err
+    assert "Connected" not in out
+    assert FileTokenStore(Path(os.environ["TIKTOK_TOKEN_FILE"])).load() is None
 
 
 @pytest.mark.parametrize(
     "unset",
     [
-        ("TIKTOK_CLIENT_KEY",),
-        ("TIKTOK_CLIENT_SECRET",),
-        ("TIKTOK_REDIRECT_URI",),
-        ("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET", "TIKTOK_REDIRECT_URI"),
+        pytest.param(("TIKTOK_CLIENT_KEY",), id="no-client-key"),
+        pytest.param(("TIKTOK_CLIENT_SECRET",), id="no-client-secret"),
+        pytest.param(("TIKTOK_REDIRECT_URI",), id="no-redirect-uri"),
+        pytest.param(("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET", "TIKTOK_REDIRECT_URI"), id="none-set"),
     ],
 )
 def test_cli_auth_without_configuration_exits_2_naming_the_variable(

@@ -14,12 +14,18 @@ from pathlib import Path
 
 import pytest
 
+from tiktok_pipelines.demo.server import RunningServer
 from tiktok_pipelines.lib.tiktok.display import DisplayApiClient
 from tiktok_pipelines.lib.tiktok.errors import ReconsentRequired, TikTokError
 from tiktok_pipelines.lib.tiktok.http import RetryPolicy, TikTokHttp
 from tiktok_pipelines.lib.tiktok.oauth import OAuthClient, UserTokenProvider
 from tiktok_pipelines.lib.tiktok.tokens import FileTokenStore, TokenSet
-from tiktok_pipelines_tests.tiktok import FakeTikTok, running_fake
+from tiktok_pipelines_tests.tiktok import (
+    AppSwitch,
+    FakeTikTok,
+    fake_server,  # noqa: F401 - the session fixture behind `fake`
+    running_fake,
+)
 
 USER_INFO_PATH = "/v2/user/info/"
 TOKEN_TEXT = re.compile(r"\b(act|rft)\.[A-Za-z0-9_~-]{6,}")
@@ -27,8 +33,8 @@ MARGIN = timedelta(seconds=600)  # UserTokenProvider's default refresh_margin_s
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeTikTok]:
-    with running_fake() as running:
+def fake(fake_server: tuple[AppSwitch, RunningServer]) -> Iterator[FakeTikTok]:
+    with running_fake(fake_server) as running:
         yield running
 
 

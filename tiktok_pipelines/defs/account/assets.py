@@ -31,18 +31,6 @@ def _source_label(display: TikTokDisplayResource) -> str:
     return DEMO_LABEL if display.demo else "TikTok Display API"
 
 
-@contextlib.contextmanager
-def recording_failures(warehouse: WarehouseResource, client: DisplayApiClient) -> Iterator[None]:
-    """Keep every failed API attempt (with TikTok's log_id) in api_failures, also when the step fails.
-    This is an operations log in its own transaction; the data tables stay untouched on failure."""
-    try:
-        yield
-    finally:
-        if client.http.failures:
-            with warehouse.get().begin() as conn:
-                store.record_failures(conn, client.http.failures)
-
-
 def _failure_metadata(client: DisplayApiClient) -> dict:
     return {
         "api_requests": dg.MetadataValue.int(client.http.requests_sent),
@@ -52,11 +40,18 @@ def _failure_metadata(client: DisplayApiClient) -> dict:
 
 
 @contextlib.contextmanager
-def tiktok_failure() -> Iterator[None]:
-    """Turn a TikTok error into a Dagster Failure whose description says what to do.
-    Only exhausted transient faults may be retried by Dagster; re-consent, quota and bad requests not."""
+def display_api_session(
+    warehouse: WarehouseResource, tiktok_display: TikTokDisplayResource, clock: ClockResource
+) -> Iterator[DisplayApiClient]:
+    """A Display API client for one step.
+
+    Every failed attempt (with TikTok's log_id) goes to api_failures, also when the step fails: an
+    operations log in its own transaction, while the data tables stay untouched. A TikTok error
+    becomes a Dagster Failure that says what to do; only exhausted transient faults may be retried
+    by Dagster (re-consent, quota and bad requests would fail the same way again)."""
+    client = tiktok_display.build_client(clock.get())
     try:
-        yield
+        yield client
     except TikTokError as exc:
         raise dg.Failure(
             description=str(exc),
@@ -68,6 +63,11 @@ def tiktok_failure() -> Iterator[None]:
             },
             allow_retries=isinstance(exc, RetriesExhausted),
         ) from None
+    finally:
+        client.http.close()
+        if client.http.failures:
+            with warehouse.get().begin() as conn:
+                store.record_failures(conn, client.http.failures)
 
 
 def _second(ts: datetime) -> datetime:
@@ -88,8 +88,7 @@ def account_videos(
     clock: ClockResource,
 ) -> dg.MaterializeResult:
     wh = warehouse.get()
-    client = tiktok_display.build_client(clock.get())
-    with tiktok_failure(), recording_failures(warehouse, client):
+    with display_api_session(warehouse, tiktok_display, clock) as client:
         user = client.user_info()
         seen_at = _second(clock.get().now())
         with wh.begin() as conn:
@@ -141,8 +140,7 @@ def account_video_snapshots(
     clock: ClockResource,
 ) -> dg.MaterializeResult:
     wh = warehouse.get()
-    client = tiktok_display.build_client(clock.get())
-    with tiktok_failure(), recording_failures(warehouse, client):
+    with display_api_session(warehouse, tiktok_display, clock) as client:
         with wh.begin() as conn:
             account_id = store.current_account_id(conn)
             ids = sorted(store.known_video_ids(conn, account_id))

@@ -26,33 +26,38 @@ def _default_status() -> dg.DefaultScheduleStatus:
     return dg.DefaultScheduleStatus.STOPPED if load_settings().is_demo else dg.DefaultScheduleStatus.RUNNING
 
 
-@dg.schedule(
-    cron_schedule="0 * * * *",
-    job=account_refresh_job,
-    execution_timezone="UTC",
-    default_status=_default_status(),
+def _refresh_schedule(name: str, cron: str, *, full_refresh: bool, key_format: str, description: str) -> dg.ScheduleDefinition:
+    refresh = "daily" if full_refresh else "hourly"
+
+    @dg.schedule(
+        name=name,
+        cron_schedule=cron,
+        job=account_refresh_job,
+        execution_timezone="UTC",
+        default_status=_default_status(),
+        description=description,
+    )
+    def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        return dg.RunRequest(
+            run_key=f"{refresh}-{context.scheduled_execution_time.strftime(key_format)}",
+            run_config=_run_config(full_refresh=full_refresh),
+            tags={"tiktok/refresh": refresh},
+        )
+
+    return _schedule
+
+
+account_hourly_snapshot = _refresh_schedule(
+    "account_hourly_snapshot",
+    "0 * * * *",
+    full_refresh=False,
+    key_format="%Y%m%dT%H%M",
     description="Hourly: new videos (incremental listing) and a metric snapshot of every video.",
 )
-def account_hourly_snapshot(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    tick = context.scheduled_execution_time
-    return dg.RunRequest(
-        run_key=f"hourly-{tick:%Y%m%dT%H%M}",
-        run_config=_run_config(full_refresh=False),
-        tags={"tiktok/refresh": "hourly"},
-    )
-
-
-@dg.schedule(
-    cron_schedule="30 4 * * *",
-    job=account_refresh_job,
-    execution_timezone="UTC",
-    default_status=_default_status(),
+account_daily_full_refresh = _refresh_schedule(
+    "account_daily_full_refresh",
+    "30 4 * * *",
+    full_refresh=True,
+    key_format="%Y%m%d",
     description="Daily: the full video list (metadata, fresh cover URLs, removed videos) and a snapshot.",
 )
-def account_daily_full_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    tick = context.scheduled_execution_time
-    return dg.RunRequest(
-        run_key=f"daily-{tick:%Y%m%d}",
-        run_config=_run_config(full_refresh=True),
-        tags={"tiktok/refresh": "daily"},
-    )
