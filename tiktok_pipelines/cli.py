@@ -19,7 +19,14 @@ def _auth(args: argparse.Namespace) -> int:
     from tiktok_pipelines.lib.tiktok.oauth import DEFAULT_AUTHORIZE_URL, OAuthClient, UserTokenProvider
     from tiktok_pipelines.lib.tiktok.tokens import FileTokenStore
 
-    settings = load_settings()
+    from tiktok_pipelines.lib.settings import ConfigError
+    from tiktok_pipelines.lib.tiktok.errors import TikTokError
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     missing = [v for v in ("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET", "TIKTOK_REDIRECT_URI") if not os.environ.get(v)]
     if missing:
         print(f"error: set {', '.join(missing)} (see .env.example)", file=sys.stderr)
@@ -43,10 +50,15 @@ def _auth(args: argparse.Namespace) -> int:
             authorize_base=os.environ.get("TIKTOK_AUTHORIZE_URL", DEFAULT_AUTHORIZE_URL),
             timeout_s=args.timeout,
         )
+        user = DisplayApiClient(http, UserTokenProvider(oauth, store, clock)).user_info(("open_id", "display_name"))
     except ConsentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    user = DisplayApiClient(http, UserTokenProvider(oauth, store, clock)).user_info(("open_id", "display_name"))
+    except TikTokError as exc:
+        print(f"error: tokens were saved, but reading the profile failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        http.close()
     print(f"Connected {user.get('display_name')!r} (open_id {tokens.open_id}). Tokens saved to {settings.token_file} (mode 600).")
     return 0
 

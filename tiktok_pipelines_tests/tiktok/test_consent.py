@@ -11,7 +11,7 @@ import re
 import socket
 import stat
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
@@ -19,32 +19,17 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 import pytest
 
 from tiktok_pipelines import cli
-from tiktok_pipelines.demo.server import RunningServer
 from tiktok_pipelines.lib.tiktok.consent import ConsentError, run_consent, uses_pkce
 from tiktok_pipelines.lib.tiktok.oauth import DEFAULT_SCOPES, authorize_url, code_challenge, new_code_verifier
 from tiktok_pipelines.lib.tiktok.tokens import FileTokenStore, TokenSet
 from tiktok_pipelines_tests.tiktok import (
-    AppSwitch,
     FakeTikTok,
-    fake_server,  # noqa: F401 - the session fixture behind `fake`
     follow_in_thread,
     free_port,
-    running_fake,
 )
 
 TOKEN_TEXT = re.compile(r"\b(act|rft|clt)\.[A-Za-z0-9_~-]{6,}")
 HEX64 = re.compile(r"[0-9a-f]{64}")
-
-
-@pytest.fixture
-def fake(fake_server: tuple[AppSwitch, RunningServer]) -> Iterator[FakeTikTok]:
-    with running_fake(fake_server) as running:
-        yield running
-
-
-@pytest.fixture
-def token_path(tmp_path: Path) -> Path:
-    return tmp_path / "secrets" / "tokens.json"
 
 
 @pytest.fixture

@@ -8,39 +8,23 @@ from __future__ import annotations
 import re
 import threading
 import traceback
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tiktok_pipelines.demo.server import RunningServer
 from tiktok_pipelines.lib.tiktok.display import DisplayApiClient
 from tiktok_pipelines.lib.tiktok.errors import ReconsentRequired, TikTokError
 from tiktok_pipelines.lib.tiktok.http import RetryPolicy, TikTokHttp
 from tiktok_pipelines.lib.tiktok.oauth import OAuthClient, UserTokenProvider
 from tiktok_pipelines.lib.tiktok.tokens import FileTokenStore, TokenSet
 from tiktok_pipelines_tests.tiktok import (
-    AppSwitch,
     FakeTikTok,
-    fake_server,  # noqa: F401 - the session fixture behind `fake`
-    running_fake,
 )
 
 USER_INFO_PATH = "/v2/user/info/"
 TOKEN_TEXT = re.compile(r"\b(act|rft)\.[A-Za-z0-9_~-]{6,}")
 MARGIN = timedelta(seconds=600)  # UserTokenProvider's default refresh_margin_s
-
-
-@pytest.fixture
-def fake(fake_server: tuple[AppSwitch, RunningServer]) -> Iterator[FakeTikTok]:
-    with running_fake(fake_server) as running:
-        yield running
-
-
-@pytest.fixture
-def token_path(tmp_path: Path) -> Path:
-    return tmp_path / "secrets" / "tokens.json"
 
 
 @pytest.fixture
@@ -207,7 +191,7 @@ def test_a_second_process_picks_up_the_first_ones_rotation(
     stale = second.current()  # the second process read the file before the first one refreshed
 
     rotated_by_first = first.access_token()
-    tokens_of_second = second.refresh(stale=stale)  # ... and reaches the refresh afterwards
+    tokens_of_second = second.refresh(stale_access_token=stale.access_token)  # ... and reaches the refresh afterwards
 
     assert tokens_of_second.access_token == rotated_by_first
     assert tokens_of_second == FileTokenStore(token_path).load()
@@ -225,7 +209,7 @@ def test_a_process_that_slept_through_a_rotation_refreshes_with_the_token_on_dis
     first.access_token()  # rotates; the refresh token `second` read is now dead
     fake.clock.set(fake.clock.now() + timedelta(hours=3))  # ... and the rotated access token expired too
 
-    tokens_of_second = second.refresh(stale=stale)
+    tokens_of_second = second.refresh(stale_access_token=stale.access_token)
 
     assert tokens_of_second == FileTokenStore(token_path).load()
     assert [r.http_status for r in refreshes(fake)] == [200, 200]  # never the dead token: no invalid_grant

@@ -91,7 +91,7 @@ def run_consent(
     received = _Callback()
     done = threading.Event()
     server = _callback_server(redirect_uri, received, done)
-    thread = threading.Thread(target=server.serve_forever, name="oauth-callback", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="oauth-callback", daemon=True)
     thread.start()
     try:
         show_url(authorize_url(oauth.client_key, redirect_uri, state, scopes, verifier, authorize_base))

@@ -147,7 +147,8 @@ class DisplayApiClient:
         """An authorized call; on access_token_invalid refresh once and retry once."""
         params = {"fields": ",".join(fields)}
         for attempt in (1, 2):
-            headers = {"Authorization": f"Bearer {self.tokens.access_token()}"}
+            sent = self.tokens.access_token()
+            headers = {"Authorization": f"Bearer {sent}"}
             if body is not None:
                 headers["Content-Type"] = "application/json"
             try:
@@ -158,7 +159,7 @@ class DisplayApiClient:
                         "TikTok still rejects the access token after a refresh: run `tiktok-pipelines auth` again",
                         endpoint=exc.endpoint, code=exc.code, http_status=exc.http_status, log_id=exc.log_id,
                     ) from None
-                self.tokens.refresh(stale=self.tokens.current())
+                self.tokens.refresh(stale_access_token=sent)
                 continue
             data = envelope.get("data")
             if data is None:

@@ -155,14 +155,15 @@ class UserTokenProvider:
     def access_token(self) -> str:
         tokens = self.current()
         if tokens.expires_within(self.clock.now(), self.refresh_margin_s):
-            tokens = self.refresh(stale=tokens)
+            tokens = self.refresh(stale_access_token=tokens.access_token)
         return tokens.access_token
 
-    def refresh(self, stale: TokenSet | None = None) -> TokenSet:
+    def refresh(self, stale_access_token: str | None = None) -> TokenSet:
+        """Refresh and persist. stale_access_token is the token the caller found wanting: if the store
+        already holds a different, still-valid one, another process rotated first and we use that."""
         with self._thread_lock, self._cross_process_lock():
             current = self.current()
-            # Another process may have rotated while we waited: use its tokens, do not burn the refresh token.
-            if stale is not None and current.access_token != stale.access_token and not current.expires_within(
+            if stale_access_token is not None and current.access_token != stale_access_token and not current.expires_within(
                 self.clock.now(), self.refresh_margin_s
             ):
                 return current

@@ -36,7 +36,9 @@ class TokenSet:
                 open_id=str(body.get("open_id", "")),
                 scope=tuple(s for s in str(body.get("scope", "")).split(",") if s),
                 expires_at=utc(now) + timedelta(seconds=int(body["expires_in"])),
-                refresh_expires_at=utc(now) + timedelta(seconds=int(body.get("refresh_expires_in", 0))),
+                # TikTok documents refresh_expires_in; if a response lacks it, assume the classic 365 days
+                # rather than declaring the token dead at once.
+                refresh_expires_at=utc(now) + timedelta(seconds=int(body.get("refresh_expires_in") or 31_536_000)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             # Never echo the body: it holds tokens.
@@ -121,6 +123,13 @@ class FileTokenStore(TokenStore):
                     fh.flush()
                     os.fsync(fh.fileno())
                 os.replace(tmp, self.path)
+                # fsync the folder too: after a power cut the rename must not roll back to a refresh
+                # token that TikTok has already rotated away.
+                dir_fd = os.open(self.path.parent, os.O_RDONLY)
+                try:
+                    os.fsync(dir_fd)
+                finally:
+                    os.close(dir_fd)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
