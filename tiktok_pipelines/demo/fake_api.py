@@ -552,6 +552,9 @@ class FakeTikTokApi:
             return fail("invalid_request", "state is required.")
         challenge = q.get("code_challenge")
         method = q.get("code_challenge_method")
+        if challenge is None and urlsplit(redirect_uri).hostname in ("localhost", "127.0.0.1"):
+            # localhost redirects are TikTok's desktop flow, where PKCE is required
+            return fail("invalid_request", "code_challenge is required for desktop redirect URIs.")
         if challenge is not None or method is not None:
             # TikTok desktop PKCE: S256 only, and the challenge is the HEX sha256 of the verifier
             if method != "S256" or challenge is None or not _HEX_SHA256.fullmatch(challenge.lower()):

@@ -361,6 +361,11 @@ def test_pkce_wrong_verifier_and_base64_challenge_are_rejected(http) -> None:
     assert plain["error"] == "invalid_request" and plain["state"] == "csrf-123"
 
 
+def test_localhost_redirects_are_the_desktop_flow_and_need_pkce(http) -> None:
+    params = callback_params(authorize(http, redirect_uri="http://localhost:8765/callback/"))
+    assert params["error"] == "invalid_request" and "code_challenge" in params["error_description"]
+
+
 def test_authorize_validation_and_consent_knobs(http, api) -> None:
     assert_oauth_error(authorize(http, client_key="someone-else"), 400, "invalid_client")
     assert_oauth_error(authorize(http, redirect_uri="http://evil.example.com/cb"), 400, "invalid_request")
