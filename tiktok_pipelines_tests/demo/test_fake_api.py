@@ -8,7 +8,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qsl, parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -362,7 +362,11 @@ def test_pkce_wrong_verifier_and_base64_challenge_are_rejected(http) -> None:
 
 
 def test_localhost_redirects_are_the_desktop_flow_and_need_pkce(http) -> None:
-    params = callback_params(authorize(http, redirect_uri="http://localhost:8765/callback/"))
+    response = authorize(http, redirect_uri="http://localhost:8765/callback/")
+    assert response.status_code == 302
+    location = response.headers["location"]
+    assert location.startswith("http://localhost:8765/callback/?")
+    params = dict(parse_qsl(location.split("?", 1)[1]))
     assert params["error"] == "invalid_request" and "code_challenge" in params["error_description"]
 
 
