@@ -1,6 +1,5 @@
 """Resources every domain shares: the warehouse and the clock."""
 
-
 from pathlib import Path
 
 import dagster as dg

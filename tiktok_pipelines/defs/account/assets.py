@@ -1,6 +1,5 @@
 """Own-account analytics: account_videos -> account_video_snapshots -> video_kpis -> account_exports."""
 
-
 import contextlib
 from collections.abc import Iterator
 from datetime import datetime

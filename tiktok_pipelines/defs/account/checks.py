@@ -1,6 +1,5 @@
 """Asset checks of the account domain."""
 
-
 import dagster as dg
 
 from tiktok_pipelines.defs.account.assets import account_video_snapshots, video_kpis

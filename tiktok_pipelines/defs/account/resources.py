@@ -1,7 +1,6 @@
 """The TikTok Display API as a Dagster resource: the real httpx client, pointed at TikTok or at the
 demo world's fake API (in-process transport), never a separate code path."""
 
-
 from pathlib import Path
 
 import dagster as dg

@@ -1,6 +1,5 @@
 """The account job and its two cadences: hourly snapshots and a daily full refresh."""
 
-
 import dagster as dg
 
 from tiktok_pipelines.lib.settings import load_settings
