@@ -346,6 +346,8 @@ class FakeTikTokApi:
         self._grants: list[_UserGrant] = []
         self._windows: dict[str, deque[float]] = {}
         self._log_seq = itertools.count(secrets.randbelow(1 << 20))
+        # path prefix -> WSGI app served on this host (see mount_research); checked before _routes
+        self._mounts: dict[str, Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]] = {}
 
         # path -> (allowed methods, handler, realm); realm decides the error envelope and whether
         # faults / the rate window apply ("browser" = authorize page: neither).
@@ -387,9 +389,23 @@ class FakeTikTokApi:
             expires_at = self._client_tokens.get(token)
         return expires_at is not None and self.clock.now() < expires_at
 
+    def mount_research(
+        self,
+        research_app: Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]],
+        prefix: str = "/v2/research/",
+    ) -> None:
+        """Serve every path under `prefix` from `research_app` (the fake Research API) on this same
+        host, so one base URL answers OAuth (client tokens) and research calls. The mounted app does
+        its own auth, quota, faults and request recording; nothing else here changes."""
+        self._mounts[prefix] = research_app
+
     # --- WSGI ----------------------------------------------------------------------------------
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path_info = str(environ.get("PATH_INFO") or "/")
+        for prefix, mounted in self._mounts.items():
+            if path_info.startswith(prefix):
+                return mounted(environ, start_response)
         request = _Request(
             method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
             path=str(environ.get("PATH_INFO") or "/"),

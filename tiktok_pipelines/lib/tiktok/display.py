@@ -14,6 +14,7 @@ from tiktok_pipelines.lib.tiktok.errors import (
 )
 from tiktok_pipelines.lib.tiktok.http import TikTokHttp
 from tiktok_pipelines.lib.tiktok.oauth import UserTokenProvider
+from tiktok_pipelines.lib.tiktok.parsing import int_field
 
 USER_INFO_PATH = "/v2/user/info/"
 VIDEO_LIST_PATH = "/v2/video/list/"
@@ -76,23 +77,6 @@ class VideoListing:
     complete: bool = False  # reached has_more == false (or stopped at known videos)
 
 
-def _int_field(obj: dict, name: str, vid: str, *, required: bool) -> int | None:
-    value = obj.get(name)
-    if value is None:
-        if required:
-            raise ValueError(f"{name} is missing")
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValueError(f"{name} is {type(value).__name__}, expected an integer")
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"{name}={value!r} is not an integer") from None
-    if number < 0:
-        raise ValueError(f"{name}={number} is negative")
-    return number
-
-
 def _video_id(obj: Any) -> str:
     if not isinstance(obj, dict):
         raise ValueError(f"video is {type(obj).__name__}, expected an object")
@@ -104,7 +88,7 @@ def _video_id(obj: Any) -> str:
 
 def parse_counts(obj: Any) -> VideoCountsRecord:
     vid = _video_id(obj)
-    values = {name: _int_field(obj, name, vid, required=True) for name in _COUNT_FIELDS}
+    values = {name: int_field(obj, name, required=True) for name in _COUNT_FIELDS}
     return VideoCountsRecord(
         video_id=vid,
         views=values["view_count"],  # type: ignore[arg-type]
@@ -116,7 +100,7 @@ def parse_counts(obj: Any) -> VideoCountsRecord:
 
 def parse_video(obj: Any) -> DisplayVideo:
     vid = _video_id(obj)
-    created = _int_field(obj, "create_time", vid, required=True)
+    created = int_field(obj, "create_time", required=True)
     counts = parse_counts(obj) if all(f in obj for f in _COUNT_FIELDS) else None
 
     def text(name: str) -> str | None:
@@ -128,9 +112,9 @@ def parse_video(obj: Any) -> DisplayVideo:
         create_time=datetime.fromtimestamp(created, UTC),  # type: ignore[arg-type]
         title=text("title"),
         caption=text("video_description"),
-        duration_s=_int_field(obj, "duration", vid, required=False),
-        width=_int_field(obj, "width", vid, required=False),
-        height=_int_field(obj, "height", vid, required=False),
+        duration_s=int_field(obj, "duration", required=False),
+        width=int_field(obj, "width", required=False),
+        height=int_field(obj, "height", required=False),
         share_url=text("share_url"),
         embed_link=text("embed_link"),
         cover_image_url=text("cover_image_url"),
