@@ -62,6 +62,7 @@ ui: setup
 
 test: setup
 	$(VENV)/bin/dg check defs
+	$(VENV)/bin/dg list defs > /dev/null
 	$(PY) -m pytest -q
 
 bench: setup
