@@ -26,9 +26,18 @@ from tiktok_pipelines.demo.world import (
     PERFORMANCE_FLOP,
     PERFORMANCE_TYPICAL,
     DemoVideo,
+    GrowthDraws,
+    GrowthRanges,
     VideoCounts,
 )
 from tiktok_pipelines.lib.clock import utc
+
+# Public videos spread wider than one brand's account: faster and slower pushes, earlier waves.
+PUBLIC_GROWTH = GrowthRanges(
+    tau_hours=(8, 30), tail_share=(0.05, 0.2), tail_tau_hours=(200, 600), wave_mult=(5, 12),
+    wave_delay_hours=(36, 120), wave_tau_hours=(18, 40), like_rate=(0.03, 0.15),
+    comment_rate=(0.001, 0.012), share_rate=(0.0005, 0.02),
+)
 
 REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "CA", "AU", "BR", "MX", "IN", "JP")
 _REGION_WEIGHTS = (0.34, 0.14, 0.08, 0.07, 0.07, 0.06, 0.08, 0.06, 0.06, 0.04)
@@ -224,16 +233,7 @@ class PublicFeed:
 
         lifetime = np.clip(rng.lognormal(math.log(40_000), 1.6, n_videos), 1_000, 3_000_000)
         roll = rng.random(n_videos)
-        tau = rng.uniform(8, 30, n_videos)
-        tail_share = rng.uniform(0.05, 0.2, n_videos)
-        tail_tau = rng.uniform(200, 600, n_videos)
-        wave_mult = rng.uniform(5, 12, n_videos)
-        wave_delay = rng.uniform(36, 120, n_videos)
-        wave_tau = rng.uniform(18, 40, n_videos)
-        like_rate = rng.uniform(0.03, 0.15, n_videos)
-        comment_rate = rng.uniform(0.001, 0.012, n_videos)
-        share_rate = rng.uniform(0.0005, 0.02, n_videos)
-        low_bits = rng.integers(0, 2**32, n_videos, dtype=np.uint64)
+        draws = GrowthDraws(rng, n_videos, PUBLIC_GROWTH)
         bucket = rng.choice(4, size=n_videos, p=[0.3, 0.45, 0.2, 0.05])  # SHORT, MID, LONG, EXTRA_LONG
         dur_lo = np.array([5, 15, 61, 301])[bucket]
         dur_hi = np.array([14, 60, 300, 900])[bucket]
@@ -257,14 +257,14 @@ class PublicFeed:
             description = " ".join([text, *(f"#{t}" for t in tags)])[:150]
             role = PERFORMANCE_BREAKOUT if roll[i] < 0.05 else PERFORMANCE_FLOP if roll[i] < 0.15 else PERFORMANCE_TYPICAL
             life = float(lifetime[i] if role != PERFORMANCE_FLOP else min(lifetime[i], 2_500.0))
-            wave = float(wave_mult[i] * max(life, 40_000)) if role == PERFORMANCE_BREAKOUT else 0.0
+            wave = draws.wave_views(i, role == PERFORMANCE_BREAKOUT, max(life, 40_000))
             music = (
                 _int64_id("original", seed, i)
                 if original_sound[i]
                 else self.sound_ids[int(sound_idx[i])]
             )
             growth = DemoVideo(
-                id=str((epoch << 32) | int(low_bits[i])),
+                id=draws.video_id(i, epoch),
                 create_time=datetime.fromtimestamp(epoch, tz=UTC),
                 title=text[:150],
                 description=description,
@@ -274,16 +274,7 @@ class PublicFeed:
                 username=creator.username,
                 performance=role,
                 has_risky_claim=False,
-                lifetime_views=life,
-                tau_hours=float(tau[i]),
-                tail_share=float(tail_share[i]),
-                tail_tau_hours=float(tail_tau[i]),
-                wave_views=wave,
-                wave_delay_hours=float(wave_delay[i]),
-                wave_tau_hours=float(wave_tau[i]),
-                like_rate=float(like_rate[i]),
-                comment_rate=float(comment_rate[i]),
-                share_rate=float(share_rate[i]),
+                **draws.growth(i, life, wave),
             )
             videos.append(
                 PublicVideo(growth, creator.region_code, music, tags, comment_seed=_hash_int("comments", seed, i))

@@ -184,6 +184,68 @@ class DemoVideo:
         )
 
 
+
+@dataclass(frozen=True)
+class GrowthRanges:
+    """Uniform ranges the growth parameters of a synthetic video are drawn from."""
+
+    tau_hours: tuple[float, float]
+    tail_share: tuple[float, float]
+    tail_tau_hours: tuple[float, float]
+    wave_mult: tuple[float, float]
+    wave_delay_hours: tuple[float, float]
+    wave_tau_hours: tuple[float, float]
+    like_rate: tuple[float, float]
+    comment_rate: tuple[float, float]
+    share_rate: tuple[float, float]
+
+
+class GrowthDraws:
+    """The per-video growth parameters and id bits for n videos, drawn vectorised in a fixed order
+    (so a world built from a seed never changes when unrelated code does)."""
+
+    def __init__(self, rng: np.random.Generator, n: int, ranges: GrowthRanges) -> None:
+        self.tau = rng.uniform(*ranges.tau_hours, n)
+        self.tail_share = rng.uniform(*ranges.tail_share, n)
+        self.tail_tau = rng.uniform(*ranges.tail_tau_hours, n)
+        self.wave_mult = rng.uniform(*ranges.wave_mult, n)
+        self.wave_delay = rng.uniform(*ranges.wave_delay_hours, n)
+        self.wave_tau = rng.uniform(*ranges.wave_tau_hours, n)
+        self.like_rate = rng.uniform(*ranges.like_rate, n)
+        self.comment_rate = rng.uniform(*ranges.comment_rate, n)
+        self.share_rate = rng.uniform(*ranges.share_rate, n)
+        self.low_bits = rng.integers(0, 2**32, n, dtype=np.uint64)
+
+    def video_id(self, i: int, epoch: int) -> str:
+        # TikTok ids are snowflakes: the upper 32 bits are the upload epoch, so ids sort by time,
+        # are 19 digits for any date in 1977-2038, and are unique because create_times are.
+        return str((epoch << 32) | int(self.low_bits[i]))
+
+    def wave_views(self, i: int, breakout: bool, scale: float) -> float:
+        return float(self.wave_mult[i] * scale) if breakout else 0.0
+
+    def growth(self, i: int, lifetime_views: float, wave_views: float) -> dict[str, float]:
+        """The DemoVideo keyword arguments that shape its counts over time."""
+        return {
+            "lifetime_views": lifetime_views,
+            "tau_hours": float(self.tau[i]),
+            "tail_share": float(self.tail_share[i]),
+            "tail_tau_hours": float(self.tail_tau[i]),
+            "wave_views": wave_views,
+            "wave_delay_hours": float(self.wave_delay[i]),
+            "wave_tau_hours": float(self.wave_tau[i]),
+            "like_rate": float(self.like_rate[i]),
+            "comment_rate": float(self.comment_rate[i]),
+            "share_rate": float(self.share_rate[i]),
+        }
+
+
+ACCOUNT_GROWTH = GrowthRanges(
+    tau_hours=(12, 30), tail_share=(0.06, 0.18), tail_tau_hours=(240, 600), wave_mult=(8, 14),
+    wave_delay_hours=(72, 144), wave_tau_hours=(18, 36), like_rate=(0.03, 0.12),
+    comment_rate=(0.001, 0.01), share_rate=(0.0005, 0.015),
+)
+
 def _uuid_from(seed: int, purpose: str) -> str:
     digest = hashlib.sha256(f"tiktok-demo:{purpose}:{seed}".encode()).digest()
     return str(uuid.UUID(bytes=digest[:16], version=4))
@@ -278,16 +340,7 @@ class DemoAccount:
         median_views = 12_000.0
         base_views = np.clip(rng.lognormal(math.log(median_views), 1.1, n_total), 2_500, 450_000)
         flop_views = rng.uniform(600, 1_900, n_total)
-        tau = rng.uniform(12, 30, n_total)
-        tail_share = rng.uniform(0.06, 0.18, n_total)
-        tail_tau = rng.uniform(240, 600, n_total)
-        wave_mult = rng.uniform(8, 14, n_total)
-        wave_delay = rng.uniform(72, 144, n_total)
-        wave_tau = rng.uniform(18, 36, n_total)
-        like_rate = rng.uniform(0.03, 0.12, n_total)
-        comment_rate = rng.uniform(0.001, 0.01, n_total)
-        share_rate = rng.uniform(0.0005, 0.015, n_total)
-        low_bits = rng.integers(0, 2**32, n_total, dtype=np.uint64)
+        draws = GrowthDraws(rng, n_total, ACCOUNT_GROWTH)
         durations = self._durations(rng, n_total)
         small_frame = rng.random(n_total) < 0.2
         hook_idx = rng.integers(0, len(_HOOKS), n_total)
@@ -313,13 +366,10 @@ class DemoAccount:
                 tags.append("#fyp")
             claim = RISKY_CLAIMS[claim_idx[i]] if risky[i] else None
             lifetime = float(flop_views[i] if role == PERFORMANCE_FLOP else base_views[i])
-            wave = float(wave_mult[i] * max(lifetime, median_views)) if role == PERFORMANCE_BREAKOUT else 0.0
-            # TikTok ids are snowflakes: the upper 32 bits are the upload epoch, so ids sort by time,
-            # are 19 digits for any date in 1977-2038, and are unique because create_times are.
-            video_id = str((epoch << 32) | int(low_bits[i]))
+            wave = draws.wave_views(i, role == PERFORMANCE_BREAKOUT, max(lifetime, median_views))
             videos.append(
                 DemoVideo(
-                    id=video_id,
+                    id=draws.video_id(i, epoch),
                     create_time=datetime.fromtimestamp(epoch, tz=UTC),
                     title=hook[:CAPTION_MAX],
                     description=_caption(hook, cta, claim, tags),
@@ -329,16 +379,7 @@ class DemoAccount:
                     username=self.username,
                     performance=role,
                     has_risky_claim=bool(risky[i]),
-                    lifetime_views=lifetime,
-                    tau_hours=float(tau[i]),
-                    tail_share=float(tail_share[i]),
-                    tail_tau_hours=float(tail_tau[i]),
-                    wave_views=wave,
-                    wave_delay_hours=float(wave_delay[i]),
-                    wave_tau_hours=float(wave_tau[i]),
-                    like_rate=float(like_rate[i]),
-                    comment_rate=float(comment_rate[i]),
-                    share_rate=float(share_rate[i]),
+                    **draws.growth(i, lifetime, wave),
                 )
             )
         videos.sort(key=lambda v: v.create_time, reverse=True)

@@ -14,7 +14,7 @@ from tiktok_pipelines.lib.tiktok.errors import (
 )
 from tiktok_pipelines.lib.tiktok.http import TikTokHttp
 from tiktok_pipelines.lib.tiktok.oauth import UserTokenProvider
-from tiktok_pipelines.lib.tiktok.parsing import int_field
+from tiktok_pipelines.lib.tiktok.parsing import RejectedItem, int_field, parse_items
 
 USER_INFO_PATH = "/v2/user/info/"
 VIDEO_LIST_PATH = "/v2/video/list/"
@@ -57,15 +57,6 @@ class DisplayVideo:
     embed_link: str | None
     cover_image_url: str | None
     counts: VideoCountsRecord | None
-
-
-@dataclass(frozen=True)
-class RejectedItem:
-    """An item TikTok sent that we could not use, with the reason; shown in run metadata."""
-
-    endpoint: str
-    item_id: str
-    reason: str
 
 
 @dataclass
@@ -211,13 +202,7 @@ class DisplayApiClient:
             if has_more and len(raw) < page_size:
                 listing.short_pages += 1
             new_on_page = 0
-            for item in raw:
-                try:
-                    video = parse_video(item)
-                except ValueError as exc:
-                    item_id = str(item.get("id")) if isinstance(item, dict) else "?"
-                    listing.rejected.append(RejectedItem(VIDEO_LIST_PATH, item_id, str(exc)))
-                    continue
+            for video in parse_items(raw, parse_video, VIDEO_LIST_PATH, listing.rejected):
                 if video.video_id in seen:
                     continue
                 seen.add(video.video_id)
@@ -243,13 +228,7 @@ class DisplayApiClient:
             if not isinstance(raw, list):
                 raise MalformedResponse("data.videos is not a list", endpoint=VIDEO_QUERY_PATH, code="malformed_response")
             wanted = set(batch)
-            for item in raw:
-                try:
-                    rec = parse_counts(item)
-                except ValueError as exc:
-                    item_id = str(item.get("id")) if isinstance(item, dict) else "?"
-                    rejected.append(RejectedItem(VIDEO_QUERY_PATH, item_id, str(exc)))
-                    continue
+            for rec in parse_items(raw, parse_counts, VIDEO_QUERY_PATH, rejected):
                 if rec.video_id in wanted:
                     out.append(rec)
         return out, rejected

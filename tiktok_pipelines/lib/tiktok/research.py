@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tiktok_pipelines.lib.clock import Clock
-from tiktok_pipelines.lib.tiktok.display import RejectedItem
 from tiktok_pipelines.lib.tiktok.errors import (
     AccessTokenInvalid,
     InvalidRequest,
@@ -25,7 +24,7 @@ from tiktok_pipelines.lib.tiktok.errors import (
 )
 from tiktok_pipelines.lib.tiktok.http import TikTokHttp
 from tiktok_pipelines.lib.tiktok.oauth import OAuthClient
-from tiktok_pipelines.lib.tiktok.parsing import int_field
+from tiktok_pipelines.lib.tiktok.parsing import RejectedItem, int_field, parse_items
 
 VIDEO_QUERY_PATH = "/v2/research/video/query/"
 USER_INFO_PATH = "/v2/research/user/info/"
@@ -408,13 +407,7 @@ class ResearchApiClient:
             if not raw and has_more:
                 listing.empty_pages += 1
             empty_in_a_row = empty_in_a_row + 1 if not raw else 0
-            for item in raw:
-                try:
-                    video = parse_research_video(item)
-                except ValueError as exc:
-                    item_id = str(item.get("id")) if isinstance(item, dict) else "?"
-                    listing.rejected.append(RejectedItem(VIDEO_QUERY_PATH, item_id, str(exc)))
-                    continue
+            for video in parse_items(raw, parse_research_video, VIDEO_QUERY_PATH, listing.rejected):
                 if video.video_id not in seen:
                     seen.add(video.video_id)
                     listing.videos.append(video)
@@ -459,12 +452,7 @@ class ResearchApiClient:
             raw = data.get("comments") or []
             if not isinstance(raw, list):
                 raise MalformedResponse("data.comments is not a list", endpoint=COMMENT_LIST_PATH, code="malformed_response")
-            for item in raw:
-                try:
-                    listing.comments.append(parse_research_comment(item))
-                except ValueError as exc:
-                    item_id = str(item.get("id")) if isinstance(item, dict) else "?"
-                    listing.rejected.append(RejectedItem(COMMENT_LIST_PATH, item_id, str(exc)))
+            listing.comments.extend(parse_items(raw, parse_research_comment, COMMENT_LIST_PATH, listing.rejected))
             next_cursor = data.get("cursor")
             if not data.get("has_more"):
                 listing.complete = True
