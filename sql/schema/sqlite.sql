@@ -55,6 +55,159 @@ CREATE TABLE api_failures (
 	CONSTRAINT pk_api_failures PRIMARY KEY (occurred_at, endpoint, attempt)
 );
 
+CREATE TABLE api_quota_usage (
+	api VARCHAR(32) NOT NULL, 
+	day VARCHAR(10) NOT NULL, 
+	requests_used INTEGER NOT NULL, 
+	exhausted BOOLEAN NOT NULL, 
+	updated_at DATETIME NOT NULL, 
+	CONSTRAINT pk_api_quota_usage PRIMARY KEY (api, day)
+);
+
+CREATE TABLE cohort_members (
+	cohort_id VARCHAR(64) NOT NULL, 
+	video_id VARCHAR(32) NOT NULL, 
+	priority INTEGER NOT NULL, 
+	performance_band VARCHAR(16), 
+	selection_views BIGINT, 
+	username VARCHAR(128), 
+	create_time DATETIME NOT NULL, 
+	caption TEXT, 
+	hashtags JSON NOT NULL, 
+	duration_s INTEGER, 
+	region_code VARCHAR(8), 
+	music_id VARCHAR(32), 
+	sound_title TEXT, 
+	sound_author TEXT, 
+	sound_original BOOLEAN, 
+	video_url TEXT, 
+	thumbnail_url TEXT, 
+	CONSTRAINT pk_cohort_members PRIMARY KEY (cohort_id, video_id), 
+	CONSTRAINT ck_cohort_members_selection_views_non_negative CHECK (selection_views IS NULL OR selection_views >= 0), 
+	CONSTRAINT ck_cohort_members_duration_s_non_negative CHECK (duration_s IS NULL OR duration_s >= 0)
+);
+
+CREATE INDEX ix_cohort_members_music_id ON cohort_members (music_id);
+
+CREATE TABLE cohort_observations (
+	cohort_id VARCHAR(64) NOT NULL, 
+	video_id VARCHAR(32) NOT NULL, 
+	timepoint VARCHAR(4) NOT NULL, 
+	scheduled_at DATETIME NOT NULL, 
+	collected_at DATETIME, 
+	hours_since_upload FLOAT, 
+	hours_since_cohort_start FLOAT, 
+	views BIGINT, 
+	likes BIGINT, 
+	comments BIGINT, 
+	shares BIGINT, 
+	saves BIGINT, 
+	status VARCHAR(16) NOT NULL, 
+	timing VARCHAR(8), 
+	lateness_s FLOAT, 
+	source VARCHAR(32) NOT NULL, 
+	counts_staleness VARCHAR(16) NOT NULL, 
+	max_staleness_h FLOAT NOT NULL, 
+	stats_exact BOOLEAN, 
+	CONSTRAINT pk_cohort_observations PRIMARY KEY (cohort_id, video_id, timepoint), 
+	CONSTRAINT ck_cohort_observations_views_non_negative CHECK (views IS NULL OR views >= 0), 
+	CONSTRAINT ck_cohort_observations_likes_non_negative CHECK (likes IS NULL OR likes >= 0), 
+	CONSTRAINT ck_cohort_observations_comments_non_negative CHECK (comments IS NULL OR comments >= 0), 
+	CONSTRAINT ck_cohort_observations_shares_non_negative CHECK (shares IS NULL OR shares >= 0), 
+	CONSTRAINT ck_cohort_observations_saves_non_negative CHECK (saves IS NULL OR saves >= 0), 
+	CONSTRAINT ck_cohort_observations_status_known CHECK (status IN ('observed', 'not_returned', 'missed'))
+);
+
+CREATE TABLE cohort_tasks (
+	cohort_id VARCHAR(64) NOT NULL, 
+	task VARCHAR(16) NOT NULL, 
+	scheduled_at DATETIME NOT NULL, 
+	window_ends_at DATETIME NOT NULL, 
+	status VARCHAR(16) NOT NULL, 
+	timing VARCHAR(8), 
+	first_attempt_at DATETIME, 
+	completed_at DATETIME, 
+	lateness_s FLOAT, 
+	items_total INTEGER NOT NULL, 
+	items_done INTEGER NOT NULL, 
+	items_missing INTEGER NOT NULL, 
+	retry_after DATETIME, 
+	requests_used INTEGER NOT NULL, 
+	detail TEXT, 
+	run_id VARCHAR(64), 
+	CONSTRAINT pk_cohort_tasks PRIMARY KEY (cohort_id, task), 
+	CONSTRAINT ck_cohort_tasks_status_known CHECK (status IN ('done', 'partial', 'missed'))
+);
+
+CREATE TABLE cohort_timeseries (
+	cohort_id VARCHAR(64) NOT NULL, 
+	video_id VARCHAR(32) NOT NULL, 
+	timepoint VARCHAR(4) NOT NULL, 
+	"row" JSON NOT NULL, 
+	views BIGINT, 
+	views_velocity FLOAT, 
+	likes_velocity FLOAT, 
+	views_growth_pct FLOAT, 
+	views_at_mark FLOAT, 
+	likes_at_mark FLOAT, 
+	views_monotonic BOOLEAN, 
+	CONSTRAINT pk_cohort_timeseries PRIMARY KEY (cohort_id, video_id, timepoint)
+);
+
+CREATE TABLE cohorts (
+	cohort_id VARCHAR(64) NOT NULL, 
+	program VARCHAR(64) NOT NULL, 
+	kind VARCHAR(8) NOT NULL, 
+	source VARCHAR(32) NOT NULL, 
+	is_demo BOOLEAN NOT NULL, 
+	started_at DATETIME NOT NULL, 
+	selected_at DATETIME, 
+	tolerance_s INTEGER NOT NULL, 
+	"query" JSON, 
+	size_requested INTEGER, 
+	freshness_min_h FLOAT, 
+	freshness_max_h FLOAT, 
+	performance_mix JSON, 
+	mix_achieved JSON, 
+	candidates_seen INTEGER, 
+	member_count INTEGER, 
+	status VARCHAR(16) NOT NULL, 
+	notes TEXT, 
+	CONSTRAINT pk_cohorts PRIMARY KEY (cohort_id)
+);
+
+CREATE TABLE creator_snapshots (
+	username VARCHAR(128) NOT NULL, 
+	collected_at DATETIME NOT NULL, 
+	cohort_id VARCHAR(64), 
+	follower_count BIGINT, 
+	following_count BIGINT, 
+	likes_count BIGINT, 
+	video_count BIGINT, 
+	is_verified BOOLEAN, 
+	source VARCHAR(32) NOT NULL, 
+	CONSTRAINT pk_creator_snapshots PRIMARY KEY (username, collected_at), 
+	CONSTRAINT ck_creator_snapshots_follower_count_non_negative CHECK (follower_count IS NULL OR follower_count >= 0), 
+	CONSTRAINT ck_creator_snapshots_following_count_non_negative CHECK (following_count IS NULL OR following_count >= 0), 
+	CONSTRAINT ck_creator_snapshots_likes_count_non_negative CHECK (likes_count IS NULL OR likes_count >= 0), 
+	CONSTRAINT ck_creator_snapshots_video_count_non_negative CHECK (video_count IS NULL OR video_count >= 0)
+);
+
+CREATE INDEX ix_creator_snapshots_cohort_id ON creator_snapshots (cohort_id);
+
+CREATE TABLE creators (
+	username VARCHAR(128) NOT NULL, 
+	display_name TEXT, 
+	bio_description TEXT, 
+	bio_url TEXT, 
+	avatar_url TEXT, 
+	is_verified BOOLEAN, 
+	source VARCHAR(32) NOT NULL, 
+	first_seen_at DATETIME NOT NULL, 
+	last_seen_at DATETIME NOT NULL, 
+	CONSTRAINT pk_creators PRIMARY KEY (username)
+);
+
 CREATE TABLE hashtag_performance (
 	hashtag VARCHAR(150) NOT NULL, 
 	as_of DATETIME NOT NULL, 
@@ -66,6 +219,43 @@ CREATE TABLE hashtag_performance (
 	mean_velocity_24h FLOAT, 
 	CONSTRAINT pk_hashtag_performance PRIMARY KEY (hashtag)
 );
+
+CREATE TABLE sound_trends (
+	music_id VARCHAR(32) NOT NULL, 
+	as_of_date VARCHAR(10) NOT NULL, 
+	videos_tracked INTEGER NOT NULL, 
+	new_videos INTEGER NOT NULL, 
+	cohorts INTEGER NOT NULL, 
+	sound_title TEXT, 
+	latest_total_views BIGINT, 
+	likely_trending BOOLEAN NOT NULL, 
+	basis TEXT NOT NULL, 
+	CONSTRAINT pk_sound_trends PRIMARY KEY (music_id, as_of_date)
+);
+
+CREATE TABLE video_comments (
+	comment_id VARCHAR(32) NOT NULL, 
+	video_id VARCHAR(32) NOT NULL, 
+	cohort_id VARCHAR(64), 
+	like_rank INTEGER, 
+	text TEXT NOT NULL, 
+	pii_redactions INTEGER NOT NULL, 
+	like_count BIGINT NOT NULL, 
+	reply_count BIGINT NOT NULL, 
+	parent_comment_id VARCHAR(32), 
+	username VARCHAR(128), 
+	create_time DATETIME, 
+	collected_at DATETIME NOT NULL, 
+	comments_scanned INTEGER, 
+	source VARCHAR(32) NOT NULL, 
+	CONSTRAINT pk_video_comments PRIMARY KEY (comment_id), 
+	CONSTRAINT ck_video_comments_like_count_non_negative CHECK (like_count IS NULL OR like_count >= 0), 
+	CONSTRAINT ck_video_comments_reply_count_non_negative CHECK (reply_count IS NULL OR reply_count >= 0)
+);
+
+CREATE INDEX ix_video_comments_cohort_id ON video_comments (cohort_id);
+
+CREATE INDEX ix_video_comments_video_id ON video_comments (video_id);
 
 CREATE TABLE video_kpis (
 	video_id VARCHAR(32) NOT NULL, 

@@ -1,5 +1,7 @@
-"""Resources every domain shares: the warehouse and the clock."""
+"""Resources every domain shares: the warehouse and the clock; how TikTok errors reach Dagster."""
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -40,6 +42,37 @@ class ClockResource(dg.ConfigurableResource):
         from tiktok_pipelines.demo.world import DEMO_NOW
 
         return FileClock(Path(self.state_file), default_start=DEMO_NOW)
+
+
+@contextlib.contextmanager
+def tiktok_api_errors(warehouse: WarehouseResource, http) -> Iterator[None]:  # noqa: ANN001 - TikTokHttp
+    """Around one step's TikTok calls.
+
+    Every failed attempt (with TikTok's log_id) goes to api_failures, also when the step fails: an
+    operations log in its own transaction, while the data tables stay untouched. A TikTok error
+    becomes a Dagster Failure that says what to do; only exhausted transient faults may be retried
+    by Dagster (re-consent, quota and bad requests would fail the same way again)."""
+    from tiktok_pipelines.lib.account.store import record_failures
+    from tiktok_pipelines.lib.tiktok.errors import RetriesExhausted, TikTokError
+
+    try:
+        yield
+    except TikTokError as exc:
+        raise dg.Failure(
+            description=str(exc),
+            metadata={
+                "error": dg.MetadataValue.text(type(exc).__name__),
+                "code": dg.MetadataValue.text(exc.code or ""),
+                "endpoint": dg.MetadataValue.text(exc.endpoint or ""),
+                "log_id": dg.MetadataValue.text(exc.log_id or ""),
+            },
+            allow_retries=isinstance(exc, RetriesExhausted),
+        ) from None
+    finally:
+        http.close()
+        if http.failures:
+            with warehouse.get().begin() as conn:
+                record_failures(conn, http.failures)
 
 
 @dg.definitions

@@ -22,6 +22,9 @@ class Settings:
     api_base_url: str
     token_file: Path
     demo_video_count: int
+    cohort_programs_file: Path | None = None  # None: the built-in default program
+    page_json_enabled: bool = False  # the unofficial public-page source; off unless asked for
+    own_cohorts: bool = True  # each new upload of the connected account becomes a cohort
 
     @property
     def is_demo(self) -> bool:
@@ -53,6 +56,17 @@ def _int_env(name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def _bool_env(name: str, default: bool) -> bool:
+    raw = (os.environ.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true/false (1/0, yes/no, on/off), got {raw!r}")
+
+
 def load_settings() -> Settings:
     data_dir = Path(os.environ.get("TIKTOK_DATA_DIR") or Path.cwd() / "data").expanduser().resolve()
     source = (os.environ.get("TIKTOK_SOURCE") or DEMO).strip().lower()
@@ -68,4 +82,7 @@ def load_settings() -> Settings:
         api_base_url=(os.environ.get("TIKTOK_API_BASE_URL") or "https://open.tiktokapis.com").rstrip("/"),
         token_file=token_file,
         demo_video_count=_int_env("TIKTOK_DEMO_VIDEOS", 36),
+        cohort_programs_file=Path(programs).expanduser() if (programs := os.environ.get("TIKTOK_COHORT_PROGRAMS")) else None,
+        page_json_enabled=_bool_env("TIKTOK_PAGE_JSON", False),
+        own_cohorts=_bool_env("TIKTOK_OWN_COHORTS", True),
     )

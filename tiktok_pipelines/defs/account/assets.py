@@ -8,12 +8,11 @@ import dagster as dg
 from pydantic import Field
 
 from tiktok_pipelines.defs.account.resources import TikTokDisplayResource
-from tiktok_pipelines.defs.resources import ClockResource, WarehouseResource
+from tiktok_pipelines.defs.resources import ClockResource, WarehouseResource, tiktok_api_errors
 from tiktok_pipelines.lib.account import exports, kpis, store
 from tiktok_pipelines.lib.markdown import md_table
 from tiktok_pipelines.lib.settings import load_settings
 from tiktok_pipelines.lib.tiktok.display import DisplayApiClient
-from tiktok_pipelines.lib.tiktok.errors import RetriesExhausted, TikTokError
 
 GROUP = "account"
 DEMO_LABEL = "DEMO world (synthetic account, not real TikTok data)"
@@ -42,31 +41,10 @@ def _failure_metadata(client: DisplayApiClient) -> dict:
 def display_api_session(
     warehouse: WarehouseResource, tiktok_display: TikTokDisplayResource, clock: ClockResource
 ) -> Iterator[DisplayApiClient]:
-    """A Display API client for one step.
-
-    Every failed attempt (with TikTok's log_id) goes to api_failures, also when the step fails: an
-    operations log in its own transaction, while the data tables stay untouched. A TikTok error
-    becomes a Dagster Failure that says what to do; only exhausted transient faults may be retried
-    by Dagster (re-consent, quota and bad requests would fail the same way again)."""
+    """A Display API client for one step (failures logged, TikTok errors as Dagster Failures)."""
     client = tiktok_display.build_client(clock.get())
-    try:
+    with tiktok_api_errors(warehouse, client.http):
         yield client
-    except TikTokError as exc:
-        raise dg.Failure(
-            description=str(exc),
-            metadata={
-                "error": dg.MetadataValue.text(type(exc).__name__),
-                "code": dg.MetadataValue.text(exc.code or ""),
-                "endpoint": dg.MetadataValue.text(exc.endpoint or ""),
-                "log_id": dg.MetadataValue.text(exc.log_id or ""),
-            },
-            allow_retries=isinstance(exc, RetriesExhausted),
-        ) from None
-    finally:
-        client.http.close()
-        if client.http.failures:
-            with warehouse.get().begin() as conn:
-                store.record_failures(conn, client.http.failures)
 
 
 def _second(ts: datetime) -> datetime:

@@ -232,3 +232,18 @@ class DisplayApiClient:
                 if rec.video_id in wanted:
                     out.append(rec)
         return out, rejected
+
+    def query_videos(self, video_ids: Sequence[str], fields: Sequence[str] = VIDEO_FIELDS) -> tuple[list[DisplayVideo], list[RejectedItem]]:
+        """Full video objects for our own videos by id (20 per call); absent ids are not returned."""
+        out: list[DisplayVideo] = []
+        rejected: list[RejectedItem] = []
+        unique = list(dict.fromkeys(video_ids))
+        for start in range(0, len(unique), MAX_QUERY_IDS):
+            batch = unique[start : start + MAX_QUERY_IDS]
+            data = self._call("POST", VIDEO_QUERY_PATH, fields, {"filters": {"video_ids": batch}})
+            raw = data.get("videos") or []
+            if not isinstance(raw, list):
+                raise MalformedResponse("data.videos is not a list", endpoint=VIDEO_QUERY_PATH, code="malformed_response")
+            wanted = set(batch)
+            out.extend(v for v in parse_items(raw, parse_video, VIDEO_QUERY_PATH, rejected) if v.video_id in wanted)
+        return out, rejected

@@ -205,3 +205,191 @@ api_failures = Table(
     Column("message", Text),
     Column("retried", Boolean, nullable=False),
 )
+
+# --- cohorts (48-hour tracking of public and own new videos) ---------------------------------------
+
+cohorts = Table(
+    "cohorts",
+    metadata,
+    Column("cohort_id", String(64), primary_key=True),
+    Column("program", String(64), nullable=False),  # the configured cohort program that started it
+    Column("kind", String(8), nullable=False),  # "public" (Research API query) or "own" (a new upload)
+    Column("source", String(32), nullable=False),  # where its counts come from: research_api | display_api | page_json
+    Column("is_demo", Boolean, nullable=False, default=False),
+    Column("started_at", TS, nullable=False),  # the h0 mark: cohort start, or the upload time of an own video
+    Column("selected_at", TS),
+    Column("tolerance_s", Integer, nullable=False),
+    Column("query", JSONType),
+    Column("size_requested", Integer),
+    Column("freshness_min_h", Float),
+    Column("freshness_max_h", Float),
+    Column("performance_mix", JSONType),
+    Column("mix_achieved", JSONType),
+    Column("candidates_seen", Integer),
+    Column("member_count", Integer),
+    Column("status", String(16), nullable=False),  # selecting | open | complete | empty
+    Column("notes", Text),
+)
+
+cohort_members = Table(
+    "cohort_members",
+    metadata,
+    Column("cohort_id", String(64), primary_key=True),
+    Column("video_id", String(32), primary_key=True),
+    Column("priority", Integer, nullable=False),  # 1 = collected first when the quota runs low
+    Column("performance_band", String(16)),
+    Column("selection_views", BigInteger),  # views when selected (archived for the Research API)
+    Column("username", String(128)),
+    Column("create_time", TS, nullable=False),
+    Column("caption", Text),
+    Column("hashtags", JSONType, nullable=False),
+    Column("duration_s", Integer),
+    Column("region_code", String(8)),
+    Column("music_id", String(32), index=True),
+    Column("sound_title", Text),
+    Column("sound_author", Text),
+    Column("sound_original", Boolean),
+    Column("video_url", Text),
+    Column("thumbnail_url", Text),
+    *_non_negative("selection_views", "duration_s"),
+)
+
+# One row per (cohort, task): the five timepoints plus "creators" and "comments" at h48. The sensor
+# plans from it; a missed timepoint is a row here (with how late), never a silent gap.
+cohort_tasks = Table(
+    "cohort_tasks",
+    metadata,
+    Column("cohort_id", String(64), primary_key=True),
+    Column("task", String(16), primary_key=True),
+    Column("scheduled_at", TS, nullable=False),
+    Column("window_ends_at", TS, nullable=False),  # after this, a collection would be mislabelled
+    Column("status", String(16), nullable=False),  # done | partial | missed
+    Column("timing", String(8)),  # on_time | late | missed
+    Column("first_attempt_at", TS),
+    Column("completed_at", TS),
+    Column("lateness_s", Float),
+    Column("items_total", Integer, nullable=False),
+    Column("items_done", Integer, nullable=False),
+    Column("items_missing", Integer, nullable=False),  # not returned by the source (deleted, private)
+    Column("retry_after", TS),  # partial because of the daily quota: resume from here
+    Column("requests_used", Integer, nullable=False, default=0),
+    Column("detail", Text),
+    Column("run_id", String(64)),
+    CheckConstraint("status IN ('done', 'partial', 'missed')", name="status_known"),
+)
+
+cohort_observations = Table(
+    "cohort_observations",
+    metadata,
+    Column("cohort_id", String(64), primary_key=True),
+    Column("video_id", String(32), primary_key=True),
+    Column("timepoint", String(4), primary_key=True),
+    Column("scheduled_at", TS, nullable=False),
+    Column("collected_at", TS),  # NULL when missed or not returned
+    Column("hours_since_upload", Float),
+    Column("hours_since_cohort_start", Float),
+    Column("views", BigInteger),
+    Column("likes", BigInteger),
+    Column("comments", BigInteger),
+    Column("shares", BigInteger),
+    Column("saves", BigInteger),  # only the page-JSON source has it; NULL, never 0
+    Column("status", String(16), nullable=False),  # observed | not_returned | missed
+    Column("timing", String(8)),  # on_time | late | missed
+    Column("lateness_s", Float),
+    Column("source", String(32), nullable=False),
+    Column("counts_staleness", String(16), nullable=False),  # live | archived
+    Column("max_staleness_h", Float, nullable=False),  # documented worst-case lag of these counts
+    Column("stats_exact", Boolean),
+    *_non_negative("views", "likes", "comments", "shares", "saves"),
+    CheckConstraint("status IN ('observed', 'not_returned', 'missed')", name="status_known"),
+)
+
+creators = Table(
+    "creators",
+    metadata,
+    Column("username", String(128), primary_key=True),
+    Column("display_name", Text),
+    Column("bio_description", Text),  # PII-redacted
+    Column("bio_url", Text),
+    Column("avatar_url", Text),
+    Column("is_verified", Boolean),
+    Column("source", String(32), nullable=False),
+    Column("first_seen_at", TS, nullable=False),
+    Column("last_seen_at", TS, nullable=False),
+)
+
+creator_snapshots = Table(
+    "creator_snapshots",
+    metadata,
+    Column("username", String(128), primary_key=True),
+    Column("collected_at", TS, primary_key=True),
+    Column("cohort_id", String(64), index=True),  # the cohort whose h48 asked for it
+    Column("follower_count", BigInteger),
+    Column("following_count", BigInteger),
+    Column("likes_count", BigInteger),
+    Column("video_count", BigInteger),
+    Column("is_verified", Boolean),
+    Column("source", String(32), nullable=False),
+    *_non_negative("follower_count", "following_count", "likes_count", "video_count"),
+)
+
+video_comments = Table(
+    "video_comments",
+    metadata,
+    Column("comment_id", String(32), primary_key=True),
+    Column("video_id", String(32), nullable=False, index=True),
+    Column("cohort_id", String(64), index=True),
+    Column("like_rank", Integer),  # 1 = most liked of the comments scanned
+    Column("text", Text, nullable=False),  # PII-redacted
+    Column("pii_redactions", Integer, nullable=False, default=0),
+    Column("like_count", BigInteger, nullable=False),
+    Column("reply_count", BigInteger, nullable=False),
+    Column("parent_comment_id", String(32)),
+    Column("username", String(128)),  # the Research API does not return it: NULL
+    Column("create_time", TS),
+    Column("collected_at", TS, nullable=False),
+    Column("comments_scanned", Integer),  # how many comments the top list was chosen from
+    Column("source", String(32), nullable=False),
+    *_non_negative("like_count", "reply_count"),
+)
+
+cohort_timeseries = Table(
+    "cohort_timeseries",
+    metadata,
+    Column("cohort_id", String(64), primary_key=True),
+    Column("video_id", String(32), primary_key=True),
+    Column("timepoint", String(4), primary_key=True),
+    Column("row", JSONType, nullable=False),  # the CSV row (seed 004 columns + extras), for BI
+    Column("views", BigInteger),
+    Column("views_velocity", Float),
+    Column("likes_velocity", Float),
+    Column("views_growth_pct", Float),
+    Column("views_at_mark", Float),
+    Column("likes_at_mark", Float),
+    Column("views_monotonic", Boolean),
+)
+
+sound_trends = Table(
+    "sound_trends",
+    metadata,
+    Column("music_id", String(32), primary_key=True),
+    Column("as_of_date", String(10), primary_key=True),  # YYYY-MM-DD (UTC) of the uploads counted
+    Column("videos_tracked", Integer, nullable=False),  # distinct tracked videos using it, uploaded up to that day
+    Column("new_videos", Integer, nullable=False),  # uploaded that day
+    Column("cohorts", Integer, nullable=False),
+    Column("sound_title", Text),
+    Column("latest_total_views", BigInteger),
+    Column("likely_trending", Boolean, nullable=False),
+    Column("basis", Text, nullable=False),
+)
+
+api_quota_usage = Table(
+    "api_quota_usage",
+    metadata,
+    # Research API requests spent per UTC day, shared by every run (TikTok counts them org-wide).
+    Column("api", String(32), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("requests_used", Integer, nullable=False),
+    Column("exhausted", Boolean, nullable=False, default=False),
+    Column("updated_at", TS, nullable=False),
+)

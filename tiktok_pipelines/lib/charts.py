@@ -1,0 +1,111 @@
+"""Small dependency-free SVG charts for Dagster metadata and the dashboard.
+
+Dagster renders Markdown metadata, including images given as data URIs, so a chart is an SVG string
+turned into `![title](data:image/svg+xml;base64,...)`. No matplotlib: nothing heavy at import time.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#be123c", "#4d7c0f", "#7c3aed", "#b45309")
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    xs: Sequence[float]
+    ys: Sequence[float]
+    emphasis: bool = False
+
+
+def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    if hi <= lo:
+        return [lo]
+    step = 10 ** math.floor(math.log10((hi - lo) / n))
+    for m in (1, 2, 2.5, 5, 10):
+        if (hi - lo) / (step * m) <= n:
+            step *= m
+            break
+    first = math.ceil(lo / step) * step
+    return [first + i * step for i in range(int((hi - first) / step) + 1)]
+
+
+def _fmt(v: float) -> str:
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(v) >= div:
+            return f"{v / div:.3g}{suffix}"
+    return f"{v:.3g}"
+
+
+def line_chart_svg(
+    series: Sequence[Series], *, title: str, x_label: str, y_label: str, log_y: bool = False,
+    width: int = 720, height: int = 360, legend_max: int = 10,
+) -> str:
+    """Lines over a shared x axis. With log_y, non-positive values are dropped (log of 0 is undefined)."""
+    pts = [
+        [(float(x), float(y)) for x, y in zip(s.xs, s.ys, strict=False)
+         if y is not None and x is not None and math.isfinite(float(y)) and math.isfinite(float(x)) and (not log_y or y > 0)]
+        for s in series
+    ]
+    all_pts = [p for ps in pts for p in ps]
+    left, right, top, bottom = 64, 16 + (150 if series else 0), 32, 44
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+           f'font-family="sans-serif" font-size="11"><rect width="100%" height="100%" fill="white"/>',
+           f'<text x="{left}" y="18" font-size="13" font-weight="bold">{escape(title)}</text>']
+    if not all_pts:
+        out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="#666">no data yet</text></svg>')
+        return "".join(out)
+    tf = (lambda v: math.log10(v)) if log_y else (lambda v: v)
+    xs = [p[0] for p in all_pts]
+    ys = [tf(p[1]) for p in all_pts]
+    x0, x1 = min(xs), max(xs)
+    y0, y1 = min(ys), max(ys)
+    if x1 == x0:
+        x0, x1 = x0 - 1, x1 + 1
+    if y1 == y0:
+        y0, y1 = y0 - 1, y1 + 1
+    pw, ph = width - left - right, height - top - bottom
+
+    def sx(v: float) -> float:
+        return left + (v - x0) / (x1 - x0) * pw
+
+    def sy(v: float) -> float:
+        return top + ph - (tf(v) - y0) / (y1 - y0) * ph
+
+    out.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#ccc"/>')
+    for t in _ticks(x0, x1):
+        out.append(f'<line x1="{sx(t):.1f}" y1="{top + ph}" x2="{sx(t):.1f}" y2="{top + ph + 4}" stroke="#999"/>'
+                   f'<text x="{sx(t):.1f}" y="{top + ph + 16}" text-anchor="middle">{_fmt(t)}</text>')
+    y_ticks = [10**e for e in range(math.floor(y0), math.ceil(y1) + 1)] if log_y else _ticks(y0, y1)
+    for t in y_ticks:
+        if tf(t) < y0 - 1e-9 or tf(t) > y1 + 1e-9:
+            continue
+        out.append(f'<line x1="{left}" y1="{sy(t):.1f}" x2="{left + pw}" y2="{sy(t):.1f}" stroke="#eee"/>'
+                   f'<text x="{left - 6}" y="{sy(t) + 4:.1f}" text-anchor="end">{_fmt(t)}</text>')
+    out.append(f'<text x="{left + pw / 2}" y="{height - 8}" text-anchor="middle">{escape(x_label)}</text>')
+    out.append(f'<text x="14" y="{top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 {top + ph / 2})">'
+               f'{escape(y_label)}{" (log)" if log_y else ""}</text>')
+    for i, (s, ps) in enumerate(zip(series, pts, strict=True)):
+        if not ps:
+            continue
+        color = "#111" if s.emphasis else PALETTE[i % len(PALETTE)]
+        path = " ".join(f"{'M' if j == 0 else 'L'}{sx(x):.1f},{sy(y):.1f}" for j, (x, y) in enumerate(sorted(ps)))
+        wdt = 3 if s.emphasis else 1.5
+        out.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="{wdt}" opacity="0.9"/>')
+        if i < legend_max:
+            ly = top + 14 * i + 6
+            out.append(f'<line x1="{width - right + 10}" y1="{ly}" x2="{width - right + 26}" y2="{ly}" stroke="{color}" '
+                       f'stroke-width="{wdt}"/><text x="{width - right + 30}" y="{ly + 4}">{escape(s.label[:22])}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def svg_markdown(svg: str, alt: str) -> str:
+    """The SVG as a Markdown image (renders in Dagster's metadata panel and in HTML reports)."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f"![{escape(alt)}](data:image/svg+xml;base64,{data})"

@@ -1,0 +1,59 @@
+"""PII redaction for text we store or send on (comments, bios, transcripts).
+
+Public comments and bios often carry an email address, a phone number or another person's handle.
+We keep the words that matter for analysis and replace the identifying parts with a typed
+placeholder, so a reader still sees that a contact detail was there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# 7+ digits with optional separators, optionally +country; years and small counts stay intact.
+_PHONE = re.compile(r"(?<![\w])\+?\d(?:[\s().-]{0,2}\d){6,14}(?![\w])")
+_THOUSANDS = re.compile(r"\d{1,3}(?:[.,\s]\d{3})+")  # 1.000.000 is a count, not a phone number
+_CARD = re.compile(r"(?<!\d)(?:\d[ -]?){13,19}(?!\d)")
+_MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9._]{2,24}")
+_URL_SECRET = re.compile(r"(https?://\S+?[?&](?:token|key|sig|signature|auth|access_token)=)[^\s&]+", re.IGNORECASE)
+
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("[url-secret]", _URL_SECRET),
+    ("[email]", _EMAIL),
+    ("[card]", _CARD),
+    ("[phone]", _PHONE),
+    ("@[user]", _MENTION),
+)
+
+
+@dataclass(frozen=True)
+class Redacted:
+    text: str
+    redactions: int
+
+
+def redact_pii(text: str | None) -> Redacted:
+    """Replace emails, card and phone numbers, @mentions and secrets in URLs; count what was hidden."""
+    if not text:
+        return Redacted(text or "", 0)
+    total = 0
+    out = text
+    for placeholder, pattern in _RULES:
+        if placeholder == "[url-secret]":
+            out, n = pattern.subn(lambda m: m.group(1) + "[redacted]", out)
+        elif placeholder == "[phone]":
+            hits = [0]
+
+            def _phone(m: re.Match[str]) -> str:
+                if _THOUSANDS.fullmatch(m.group(0)):
+                    return m.group(0)
+                hits[0] += 1
+                return placeholder
+
+            out = pattern.sub(_phone, out)
+            n = hits[0]
+        else:
+            out, n = pattern.subn(placeholder, out)
+        total += n
+    return Redacted(out, total)
