@@ -3,7 +3,10 @@
 - definitions load time and which heavy modules it pulled in (target <= 2 s, none);
 - a 1,000-video account refresh against the local fake TikTok over a real socket (target <= 10 s),
   with rows/s into SQLite and into a throwaway PostgreSQL;
-- KPI computation over 1,000,000 snapshot rows for 10,000 videos (target <= 10 s).
+- KPI computation over 1,000,000 snapshot rows for 10,000 videos (target <= 10 s);
+- cohorts (bench/cohort_bench.py): one timepoint (h1) of a 2,000-video cohort against the local fake
+  Research API over a real socket (target <= 20 s), into SQLite and PostgreSQL, and one
+  cohort_timepoint_sensor tick over 1,000 open cohorts (median of 5, target <= 1 s).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 HEAVY = ("torch", "open_clip", "librosa", "cv2", "scenedetect")
 
 
@@ -122,20 +126,36 @@ def bench_kpis(n_videos: int = 10_000, snapshots_per_video: int = 100) -> dict:
             "velocity_known": int(pd.Series(result.videos["velocity_24h"]).notna().sum())}
 
 
+def _figure(fn, *args) -> dict:
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - the figure is reported as missing, with the reason
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
 def main() -> None:
+    from cohort_bench import bench_cohort_sensor, bench_cohort_timepoint
+
     os.environ.setdefault("TIKTOK_DATA_DIR", tempfile.mkdtemp(prefix="tiktok-bench-"))
     report: dict = {"machine": {"cpus": os.cpu_count()}}
     report["definitions_load"] = bench_definitions_load()
     with tempfile.TemporaryDirectory() as tmp:
         report["account_refresh_1000_sqlite"] = bench_account_refresh(f"sqlite:///{tmp}/bench.sqlite")
+        report["cohort_timepoint_2000_sqlite"] = _figure(bench_cohort_timepoint, f"sqlite:///{tmp}/cohort.sqlite")
+        report["cohort_sensor_tick_1000_open_sqlite"] = _figure(bench_cohort_sensor, f"sqlite:///{tmp}/sensor.sqlite")
+    pg_figures = ("account_refresh_1000_postgres", "cohort_timepoint_2000_postgres", "cohort_sensor_tick_1000_open_postgres")
     try:
         from tiktok_pipelines_tests.pg import ThrowawayPostgres
 
         with ThrowawayPostgres() as pg:
-            pg.create_database("bench")
-            report["account_refresh_1000_postgres"] = bench_account_refresh(pg.url("bench"))
-    except Exception as exc:  # noqa: BLE001 - the figure is reported as missing, with the reason
-        report["account_refresh_1000_postgres"] = {"error": f"{type(exc).__name__}: {exc}"}
+            for db in ("bench", "cohort", "sensor"):
+                pg.create_database(db)
+            report[pg_figures[0]] = _figure(bench_account_refresh, pg.url("bench"))
+            report[pg_figures[1]] = _figure(bench_cohort_timepoint, pg.url("cohort"))
+            report[pg_figures[2]] = _figure(bench_cohort_sensor, pg.url("sensor"))
+    except Exception as exc:  # noqa: BLE001 - no cluster: every PostgreSQL figure is missing, with the reason
+        for name in pg_figures:
+            report.setdefault(name, {"error": f"{type(exc).__name__}: {exc}"})
     report["kpis_1m_snapshots_10k_videos"] = bench_kpis()
     print(json.dumps(report, indent=2))
 

@@ -103,3 +103,16 @@ class SimulatedDaemon:
             what = f"{job.name}[{request.partition_key}]" if request.partition_key else job.name
             self.echo(f"    {'ok  ' if result.success else 'FAIL'} {what}  ({origin})")
         return run
+
+
+def with_resources(defs: dg.Definitions, overrides: dict[str, object]) -> dg.Definitions:
+    """The same assets, checks, jobs, schedules and sensors with some resources replaced (tests point
+    them at a fake TikTok served over a real socket)."""
+    return dg.Definitions(
+        assets=defs.assets,
+        asset_checks=defs.asset_checks,
+        jobs=defs.jobs,
+        schedules=defs.schedules,
+        sensors=defs.sensors,
+        resources={**(defs.resources or {}), **overrides},
+    )

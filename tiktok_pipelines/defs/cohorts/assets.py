@@ -226,7 +226,7 @@ def cohort_observations(
         raise dg.Failure(f"cohort {cohort_id!r} has no members yet: materialize cohort_members first", allow_retries=False)
     with counts_source(cohort, warehouse, clock, tiktok_research, tiktok_display, tiktok_pages) as source:
         try:
-            outcome = collect.collect_timepoint(wh, cohort_id, timepoint, source, clock.get(), context.run_id)
+            outcome = collect.collect_timepoint(wh, cohort_id, timepoint, source, clock.get(), context.run.run_id)
         except (collect.CohortNotReady, collect.NotDueYet) as exc:
             raise dg.Failure(str(exc), allow_retries=False) from None
         if outcome.error is not None:
@@ -308,7 +308,7 @@ def cohort_creators(
                                     u.get("following_count"), u.get("likes_count"), u.get("video_count"))
 
             outcome = collect.collect_creators(wh, cohort_id, fetch_own, clk, source="display_api",
-                                               requests_spent=lambda: client.http.requests_sent, run_id=context.run_id)
+                                               requests_spent=lambda: client.http.requests_sent, run_id=context.run.run_id)
     else:
         program = program_for(cohort_id)
         with research_session(warehouse, tiktok_research, clock, reserve=program.quota_reserve) as client:
@@ -319,7 +319,7 @@ def cohort_creators(
 
             outcome = collect.collect_creators(wh, cohort_id, fetch_public, clk, source="research_api",
                                                requests_spent=client.budget.used, retry_after=client.budget.resets_at,
-                                               run_id=context.run_id)
+                                               run_id=context.run.run_id)
             if outcome.error is not None:
                 raise outcome.error
     _log_outcome(context, outcome)
@@ -354,7 +354,7 @@ def cohort_comments(
     if cohort["kind"] == "own" or program.comment_pages == 0 or program.top_comments == 0:
         why = ("the Display API has no comment endpoint for own videos" if cohort["kind"] == "own"
                else "comment collection is switched off in the program (comment_pages/top_comments = 0)")
-        outcome = collect.collect_comments(wh, cohort_id, None, clk, source="none", unavailable=why, run_id=context.run_id)
+        outcome = collect.collect_comments(wh, cohort_id, None, clk, source="none", unavailable=why, run_id=context.run.run_id)
     else:
         with research_session(warehouse, tiktok_research, clock, reserve=program.quota_reserve) as client:
             def fetch(video_id: str) -> tuple[list[Comment], int]:
@@ -366,7 +366,7 @@ def cohort_comments(
 
             outcome = collect.collect_comments(
                 wh, cohort_id, fetch, clk, source="research_api", top_n=program.top_comments,
-                requests_spent=client.budget.used, retry_after=client.budget.resets_at, run_id=context.run_id,
+                requests_spent=client.budget.used, retry_after=client.budget.resets_at, run_id=context.run.run_id,
             )
             if outcome.error is not None:
                 raise outcome.error

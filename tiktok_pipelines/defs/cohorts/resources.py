@@ -98,8 +98,10 @@ def research_session(
         end_day = now.astimezone(UTC).date()
         # A run that crossed 00:00 UTC spent on the new day only what the budget counted since the reset.
         spent = budget.used() - start_used if end_day == day else budget.used()
-        with warehouse.get().begin() as conn:
-            store.add_quota_spent(conn, RESEARCH_API, end_day, max(0, spent), budget.used() >= research.daily_quota, now)
+        exhausted_now = budget.used() >= research.daily_quota
+        if spent > 0 or (exhausted_now and not exhausted):  # a run that sent nothing changes nothing
+            with warehouse.get().begin() as conn:
+                store.add_quota_spent(conn, RESEARCH_API, end_day, max(0, spent), exhausted_now, now)
 
 
 class TikTokPagesResource(dg.ConfigurableResource):
