@@ -75,3 +75,53 @@ def test_sql_schema_files_match_the_model():
         assert (ROOT / "sql" / "schema" / f"{dialect}.sql").read_text() == render_ddl(dialect), (
             f"sql/schema/{dialect}.sql is stale: run `tiktok-pipelines ddl --write`"
         )
+
+
+def test_definitions_hold_the_cohort_tracker():
+    d = defs()
+    graph = d.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {"cohort_members", "cohort_observations", "cohort_creators", "cohort_comments", "cohort_timeseries",
+            "sound_trends"} <= keys
+    observations = graph.get(dg.AssetKey("cohort_observations"))
+    assert isinstance(observations.partitions_def, dg.MultiPartitionsDefinition)
+    dims = {dim.name: dim.partitions_def for dim in observations.partitions_def.partitions_defs}
+    assert isinstance(dims["cohort"], dg.DynamicPartitionsDefinition) and dims["cohort"].name == "cohorts"
+    assert dims["timepoint"].get_partition_keys() == ["h0", "h1", "h6", "h24", "h48"]
+    assert {s.name for s in d.sensors} >= {"cohort_timepoint_sensor", "own_upload_cohort_sensor"}
+    assert "cohort_start_public" in {s.name for s in d.schedules}
+    checks = {k.name for k in graph.asset_check_keys}
+    assert {"timepoint_complete", "timepoint_within_tolerance", "views_monotonic", "members_have_required_fields"} <= checks
+
+
+def test_cohort_start_schedule_adds_the_cohort_and_requests_its_selection(monkeypatch):
+    d = defs()
+    schedule = d.resolve_schedule_def("cohort_start_public")
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=datetime(2026, 11, 21, 12, 0, tzinfo=UTC),
+            repository_def=d.get_repository_def(),
+        )
+        result = schedule.evaluate_tick(context)
+        assert instance.get_dynamic_partitions("cohorts") == ["public-20261121T1200"]
+    [req] = result.run_requests
+    assert (req.run_key, req.partition_key) == ("public-20261121T1200", "public-20261121T1200")
+
+
+def test_a_bad_cohort_programs_file_fails_at_load_naming_the_key(monkeypatch, tmp_path):
+    import pytest
+
+    from tiktok_pipelines.lib.settings import ConfigError
+
+    bad = tmp_path / "programs.yaml"
+    bad.write_text("programs:\n  - name: public\n    sise: 100\n")
+    monkeypatch.setenv("TIKTOK_COHORT_PROGRAMS", str(bad))
+    with pytest.raises(Exception) as excinfo:  # noqa: PT011 - dg wraps it; the cause is asserted below
+        defs()
+    causes = []
+    exc: BaseException | None = excinfo.value
+    while exc is not None:
+        causes.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    config_errors = [c for c in causes if isinstance(c, ConfigError)]
+    assert config_errors and "programs[0] has unknown keys ['sise']" in str(config_errors[0])

@@ -1,4 +1,4 @@
-"""`make demo`'s engine: the account job over simulated days on the demo world."""
+"""`make demo`'s engine: the account job and a 48-hour cohort over simulated days on the demo world."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def test_demo_runs_end_to_end_and_is_labelled_demo(tmp_path, monkeypatch, capsys
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     (tmp_path / "dagster_home").mkdir()
     report = run_demo(steps_h=(-48, -24, 0))
-    assert len(report.runs) == 3
+    assert len(report.runs) > 3  # three account refreshes plus the cohort runs
     doc = json.loads(report.json_path.read_text())
     assert doc["is_demo"] is True and "DEMO" in doc["data_label"]
     assert "DEMO" in doc["account"]["display_name"]
@@ -27,13 +27,24 @@ def test_demo_runs_end_to_end_and_is_labelled_demo(tmp_path, monkeypatch, capsys
     assert list(rows[0].keys()) == CSV_COLUMNS and len(rows) == report.videos
     assert all(r["velocity_24h"] != "" for r in rows)  # 48 h of simulated history gives every velocity
 
+    # A full 48-hour public cohort ran on simulated time and wrote its time series.
+    public = [c for c in report.cohorts if c.kind == "public"]
+    assert len(public) == 1 and public[0].status == "complete"
+    assert set(public[0].tasks) == {"h0", "h1", "h6", "h24", "h48", "creators", "comments"}
+    assert all(v.startswith("done/") for v in public[0].tasks.values())
+    with open(public[0].csv_path, newline="") as fh:
+        cohort_rows = list(csv.DictReader(fh))
+    assert len(cohort_rows) == 5 * public[0].members
+    own = [c for c in report.cohorts if c.kind == "own"]
+    assert own and own[0].tasks["h0"].startswith("done/")  # the account's newest upload, tracked from its upload
+
     first = Warehouse(report.warehouse_url).dump()
     run_demo(steps_h=(-48, -24, 0))  # running the demo again changes nothing
     assert Warehouse(report.warehouse_url).dump() == first
 
     print_report(report)
     out = capsys.readouterr().out
-    assert "DEMO" in out and str(report.csv_path) in out
+    assert "DEMO" in out and str(report.csv_path) in out and str(public[0].csv_path) in out
 
 
 def test_bad_configuration_names_the_variable(monkeypatch):

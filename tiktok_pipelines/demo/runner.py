@@ -1,4 +1,5 @@
-"""`make demo`: run the account job end to end on the demo world, over simulated days, in seconds."""
+"""`make demo`: the account job and a full 48-hour cohort, end to end on the demo world, over
+simulated days, in seconds. The daemon's part (schedules, sensors) is played by `SimulatedDaemon`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,19 @@ from pathlib import Path
 
 # Snapshot moments relative to the demo's "now": enough history for 24 h and 48 h velocity.
 DEMO_STEPS_H: tuple[int, ...] = (-48, -36, -24, -12, -6, -1, 0)
+# The cohort sensors tick this often on simulated time (the real daemon: every 60 s / 5 min).
+SENSOR_TICK = timedelta(minutes=15)
+SENSOR_OFFSET = timedelta(minutes=2)
+
+
+@dataclass
+class CohortSummary:
+    cohort_id: str
+    kind: str
+    status: str
+    members: int
+    tasks: dict[str, str]  # task -> "status/timing"
+    csv_path: Path | None
 
 
 @dataclass
@@ -20,13 +34,17 @@ class DemoReport:
     json_path: Path
     videos: int
     snapshots: int
+    cohorts: list[CohortSummary]
 
 
-def run_demo(steps_h: Sequence[int] = DEMO_STEPS_H, echo: Callable[[str], None] = print) -> DemoReport:
+def run_demo(
+    steps_h: Sequence[int] = DEMO_STEPS_H, echo: Callable[[str], None] = print, cohorts: bool = True
+) -> DemoReport:
     import dagster as dg
 
     from tiktok_pipelines.defs.account.assets import AccountRefreshConfig
     from tiktok_pipelines.definitions import defs
+    from tiktok_pipelines.demo.daemon import SimulatedDaemon
     from tiktok_pipelines.demo.world import DEMO_NOW
     from tiktok_pipelines.lib.account.exports import CSV_NAME, JSON_NAME
     from tiktok_pipelines.lib.clock import FileClock
@@ -38,10 +56,13 @@ def run_demo(steps_h: Sequence[int] = DEMO_STEPS_H, echo: Callable[[str], None] 
     if not settings.is_demo:
         raise SystemExit("the demo runs on the demo world only: unset TIKTOK_SOURCE or set it to 'demo'")
     clock = FileClock(settings.demo_clock_file, default_start=DEMO_NOW)
-    job = defs().resolve_job_def("account_refresh_job")
+    d = defs()
+    job = d.resolve_job_def("account_refresh_job")
     instance = dg.DagsterInstance.get()
+    daemon = SimulatedDaemon(d, instance, echo=lambda m: echo(f"  simulated {clock.now():%Y-%m-%d %H:%M} UTC  {m.strip()}"))
     runs: list[str] = []
-    for i, hours in enumerate(steps_h):
+
+    def account_step(i: int, hours: int) -> None:
         when = clock.set(DEMO_NOW + timedelta(hours=hours))
         result = job.execute_in_process(
             instance=instance,
@@ -55,7 +76,30 @@ def run_demo(steps_h: Sequence[int] = DEMO_STEPS_H, echo: Callable[[str], None] 
         if not result.success:
             raise SystemExit(f"demo run at simulated {when.isoformat()} failed: see run {result.run_id} in the UI")
         runs.append(result.run_id)
-        echo(f"  simulated {when:%Y-%m-%d %H:%M} UTC  run {result.run_id[:8]}  ok")
+        echo(f"  simulated {when:%Y-%m-%d %H:%M} UTC  ok   account_refresh_job  run {result.run_id[:8]}")
+
+    # One timeline: account refreshes, the cohort start schedule's tick, and the sensors' ticks.
+    steps = sorted(DEMO_NOW + timedelta(hours=h) for h in steps_h)
+    events: list[tuple] = [(DEMO_NOW + timedelta(hours=h), 0, "account", i, h) for i, h in enumerate(steps_h)]
+    if cohorts:
+        events.append((steps[0], 1, "start", 0, 0))
+        t = steps[0] + SENSOR_OFFSET
+        while t <= steps[-1] + SENSOR_OFFSET:
+            events.append((t, 2, "sensors", 0, 0))
+            t += SENSOR_TICK
+    for when, _, kind, i, hours in sorted(events):
+        if kind == "account":
+            account_step(i, hours)
+            continue
+        clock.set(when)
+        if kind == "start":
+            launched = daemon.tick_schedule("cohort_start_public", when)
+        else:
+            launched = daemon.tick_sensor("own_upload_cohort_sensor") + daemon.tick_sensor("cohort_timepoint_sensor")
+        failed = [r for r in launched if not r.success]
+        if failed:
+            raise SystemExit(f"demo run {failed[0].job_name}[{failed[0].partition_key}] failed: see run {failed[0].run_id} in the UI")
+        runs.extend(r.run_id for r in launched)
     wh = Warehouse(settings.warehouse_url)
     return DemoReport(
         runs=runs,
@@ -64,7 +108,24 @@ def run_demo(steps_h: Sequence[int] = DEMO_STEPS_H, echo: Callable[[str], None] 
         json_path=settings.exports_dir / JSON_NAME,
         videos=wh.count(videos),
         snapshots=wh.count(video_snapshots),
+        cohorts=_cohort_summaries(wh, settings.exports_dir / "cohorts") if cohorts else [],
     )
+
+
+def _cohort_summaries(wh, exports: Path) -> list[CohortSummary]:  # noqa: ANN001 - Warehouse
+    from tiktok_pipelines.lib.cohorts import store
+    from tiktok_pipelines.lib.warehouse.schema import cohorts
+
+    out = []
+    with wh.begin() as conn:
+        rows = [dict(r) for r in conn.execute(cohorts.select().order_by(cohorts.c.started_at)).mappings()]
+        tasks = store.load_tasks(conn, [r["cohort_id"] for r in rows])
+    for r in rows:
+        mine = {task: f"{t['status']}/{t['timing']}" for (cid, task), t in tasks.items() if cid == r["cohort_id"]}
+        csv_path = exports / r["cohort_id"] / "cohort_timeseries.csv"
+        out.append(CohortSummary(r["cohort_id"], r["kind"], r["status"], r["member_count"] or 0, mine,
+                                 csv_path if csv_path.exists() else None))
+    return out
 
 
 def print_report(report: DemoReport, echo: Callable[[str], None] = print) -> None:
@@ -80,9 +141,16 @@ def print_report(report: DemoReport, echo: Callable[[str], None] = print) -> Non
     for rank, vid in enumerate(data["top_movers"][:5], 1):
         v = movers[vid]
         echo(f"  top mover {rank}: {vid}  {v['velocity_24h']:,.1f} views/h  {v['caption'][:50]!r}")
+    for c in report.cohorts:
+        order = ["h0", "h1", "h6", "h24", "h48", "creators", "comments"]
+        done = ", ".join(f"{k} {c.tasks[k]}" for k in order if k in c.tasks)
+        echo(f"  cohort {c.cohort_id} ({c.kind}, {c.members} videos, {c.status}): {done or 'no timepoint yet'}")
     echo("")
     echo("Outputs:")
     echo(f"  warehouse : {report.warehouse_url}")
     echo(f"  CSV       : {report.csv_path}")
     echo(f"  JSON      : {report.json_path}")
+    for c in report.cohorts:
+        if c.csv_path is not None and c.status == "complete":
+            echo(f"  cohort CSV: {c.csv_path}")
     echo("  Dagster UI: make ui  (then open http://127.0.0.1:3000, runs tagged tiktok/demo)")

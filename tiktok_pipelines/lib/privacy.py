@@ -14,9 +14,11 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # 7+ digits with optional separators, optionally +country; years and small counts stay intact.
 _PHONE = re.compile(r"(?<![\w])\+?\d(?:[\s().-]{0,2}\d){6,14}(?![\w])")
 _THOUSANDS = re.compile(r"\d{1,3}(?:[.,\s]\d{3})+")  # 1.000.000 is a count, not a phone number
-_CARD = re.compile(r"(?<!\d)(?:\d[ -]?){13,19}(?!\d)")
+_CARD = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
+# Dates and runs of years look like phone numbers to _PHONE; they are not personal data.
+_DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4}|(?:(?:19|20)\d{2}[\s,]+)+(?:19|20)\d{2}")
 _MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9._]{2,24}")
-_URL_SECRET = re.compile(r"(https?://\S+?[?&](?:token|key|sig|signature|auth|access_token)=)[^\s&]+", re.IGNORECASE)
+_URL_SECRET = re.compile(r"([?&](?:token|key|sig|signature|auth|access_token|api_key)=)[^\s&#]+", re.IGNORECASE)
 
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("[url-secret]", _URL_SECRET),
@@ -46,7 +48,7 @@ def redact_pii(text: str | None) -> Redacted:
             hits = [0]
 
             def _phone(m: re.Match[str]) -> str:
-                if _THOUSANDS.fullmatch(m.group(0)):
+                if _THOUSANDS.fullmatch(m.group(0)) or _DATE_LIKE.fullmatch(m.group(0)):
                     return m.group(0)
                 hits[0] += 1
                 return placeholder

@@ -230,11 +230,6 @@ def test_a_file_without_a_programs_list_is_rejected(tmp_path, text):
     assert str(path) in str(err.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cron is only checked for having 5 whitespace-separated fields, so an impossible "
-    "expression loads fine and only fails later when Dagster builds the schedule (without the file/program)",
-)
 @pytest.mark.parametrize("cron", ["61 25 * * *", "every day at noon please"])
 def test_an_impossible_cron_expression_is_rejected_at_load(tmp_path, cron):
     with pytest.raises(ConfigError, match=r"\.cron"):

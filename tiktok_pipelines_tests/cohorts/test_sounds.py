@@ -2,7 +2,10 @@
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from tiktok_pipelines.lib.cohorts.sounds import LIKELY_TRENDING_MIN_VIDEOS, compute_sound_trends
+from tiktok_pipelines.lib.cohorts.sounds import (
+    LIKELY_TRENDING_MIN_VIDEOS,
+    compute_sound_trends,
+)
 
 DAY1 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

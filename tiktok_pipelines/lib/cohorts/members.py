@@ -39,7 +39,11 @@ def plan_public_cohort(
     cohort_id: str, program: CohortProgram, start: datetime, found: list[ResearchVideo], *,
     selected_at: datetime, source: str, is_demo: bool,
 ) -> PublicCohortPlan:
-    by_id = {str(v.video_id): v for v in found}
+    by_id: dict[str, ResearchVideo] = {}
+    for v in found:  # the same choice as select_members for a video listed twice: its highest count
+        kept = by_id.get(str(v.video_id))
+        if kept is None or (v.views or -1) > (kept.views or -1):
+            by_id[str(v.video_id)] = v
     selection = select_members(
         [Candidate(str(v.video_id), v.create_time, v.views, v.username) for v in found],
         size=program.size, mix=program.performance_mix, start=start,

@@ -42,7 +42,12 @@ QUERY_FIELDS = frozenset(
 )
 QUERY_OPERATIONS = frozenset({"EQ", "IN", "GT", "GTE", "LT", "LTE"})
 _NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
-_CRON_RE = re.compile(r"^\S+(\s+\S+){4}$")
+_CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7))
+_CRON_NAMES = {
+    3: {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())},
+    4: {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())},
+}
+_CRON_PART = re.compile(r"^(\*|[a-z0-9]+(?:-[a-z0-9]+)?)(?:/(\d+))?$")
 OWN_PROGRAM = "own"
 
 
@@ -77,6 +82,25 @@ class CohortProgram:
 
     def as_config(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def cron_problem(cron: str) -> str | None:
+    """Why a 5-field cron expression is invalid (None when it is valid)."""
+    fields = cron.split()
+    if len(fields) != 5:
+        return f"expected 5 fields, got {len(fields)}"
+    for i, (field_, (name, low, high)) in enumerate(zip(fields, _CRON_FIELDS, strict=True)):
+        for part in field_.lower().split(","):
+            m = _CRON_PART.match(part)
+            if not m or (m.group(2) is not None and int(m.group(2)) == 0):
+                return f"{name} field {field_!r} is not valid"
+            if m.group(1) == "*":
+                continue
+            for bound in m.group(1).split("-"):
+                value = _CRON_NAMES.get(i, {}).get(bound) if not bound.isdigit() else int(bound)
+                if value is None or not low <= value <= high:
+                    return f"{name} {bound!r} is outside {low}-{high}"
+    return None
 
 
 def validate_query(query: Any, where: str = "query") -> dict[str, Any]:
@@ -121,8 +145,9 @@ def parse_program(raw: Any, where: str) -> CohortProgram:
     if not isinstance(name, str) or not _NAME_RE.fullmatch(name) or name == OWN_PROGRAM:
         raise ConfigError(f"{where}.name must match [a-z][a-z0-9_]{{0,31}} and not be {OWN_PROGRAM!r}, got {name!r}")
     cron = raw.get("cron", d.cron)
-    if not isinstance(cron, str) or not _CRON_RE.match(cron.strip()):
-        raise ConfigError(f"{where}.cron must be a 5-field cron expression, got {cron!r}")
+    problem = cron_problem(cron) if isinstance(cron, str) else "not a string"
+    if problem:
+        raise ConfigError(f"{where}.cron must be a 5-field cron expression (UTC), got {cron!r}: {problem}")
     source = raw.get("source", d.source)
     if source not in SOURCES:
         raise ConfigError(f"{where}.source must be one of {SOURCES}, got {source!r}")

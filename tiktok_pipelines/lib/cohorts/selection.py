@@ -55,7 +55,11 @@ def select_members(
 ) -> Selection:
     start = utc(start)
     oldest, newest = start - timedelta(hours=freshness_max_h), start - timedelta(hours=freshness_min_h)
-    unique = {c.video_id: c for c in candidates}
+    unique: dict[str, Candidate] = {}
+    for c in candidates:  # a video listed twice keeps its highest count, whatever the page order
+        kept = unique.get(c.video_id)
+        if kept is None or (c.views or -1, utc(c.create_time)) > (kept.views or -1, utc(kept.create_time)):
+            unique[c.video_id] = c
     eligible = [c for c in unique.values() if oldest <= utc(c.create_time) <= newest]
     newest_first = sorted(eligible, key=lambda c: (-utc(c.create_time).timestamp(), c.video_id))
     quotas = band_quotas(size, mix)

@@ -155,7 +155,8 @@ def build_cohort_timeseries(
         out[col] = df["username"].map(lambda u, k=key: (creator_stats.get(u) or {}).get(k))
     for col in ("creator_follower_count", "creator_following_count", "creator_total_likes", "creator_total_videos"):
         out[col] = out[col].astype("Int64")
-    out["creator_stats_collected_at"] = out["creator_stats_collected_at"].map(lambda t: t.isoformat() if t else None)
+    stats_at = out["creator_stats_collected_at"].map(lambda t: t.isoformat() if pd.notna(t) else None)
+    out["creator_stats_collected_at"] = stats_at.astype(object).where(stats_at.notna(), None)
     out["timepoint_key"] = df["timepoint"]
     out["scheduled_at"] = pd.to_datetime(df["scheduled_at"], utc=True).map(lambda t: t.isoformat())
     out["hours_since_cohort_start"] = df["hours_since_cohort_start"]
