@@ -41,6 +41,11 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         "TIKTOK_CLIENT_KEY",
         "TIKTOK_CLIENT_SECRET",
         "TIKTOK_DEMO_VIDEOS",
+        "TIKTOK_RESEARCH_CLIENT_KEY",
+        "TIKTOK_RESEARCH_CLIENT_SECRET",
+        "TIKTOK_COHORT_PROGRAMS",
+        "TIKTOK_OWN_COHORTS",
+        "TIKTOK_PAGE_JSON",
         "DAGSTER_HOME",
     ):
         monkeypatch.delenv(name, raising=False)

@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--videos", type=int, default=36, help="number of past videos in the demo account")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--public-videos", type=int, default=300, help="videos in the synthetic public feed (Research API)")
+    parser.add_argument("--research-quota", type=int, default=1000, help="Research API requests per UTC day")
     parser.add_argument(
         "--clock-file",
         type=Path,
@@ -88,10 +90,15 @@ def main(argv: list[str] | None = None) -> int:
     clock: Clock = FileClock(args.clock_file, DEMO_NOW) if args.clock_file else FrozenClock(DEMO_NOW)
     account = DemoAccount(seed=args.seed, n_videos=args.videos)
     api = FakeTikTokApi(account, clock)
+    from tiktok_pipelines.demo.public_feed import PublicFeed
+    from tiktok_pipelines.demo.research_api import FakeResearchApi
+
+    FakeResearchApi.mount_on(api, PublicFeed(n_videos=args.public_videos), daily_quota=args.research_quota)
     running = serve_in_thread(api, args.host, args.port)
     print(running.base_url, flush=True)
     print(
-        f"DEMO fake TikTok API for @{account.username}: {len(account.videos)} videos, "
+        f"DEMO fake TikTok API for @{account.username}: {len(account.videos)} videos, Research API over "
+        f"{args.public_videos} public videos ({args.research_quota} requests/day), "
         f"clock at {clock.now().isoformat()}, client_key={api.client_key}. Ctrl-C to stop.",
         file=sys.stderr,
         flush=True,

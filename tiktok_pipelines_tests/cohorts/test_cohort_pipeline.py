@@ -226,3 +226,32 @@ def test_an_own_upload_becomes_a_cohort_tracked_from_its_true_upload_time_with_l
         assert views[-1]["views"] > views[0]["views"]  # intraday growth is visible on the live path
         assert tasks["comments"]["status"] == "done" and "no comment endpoint" in tasks["comments"]["detail"]
         assert tasks["creators"]["items_done"] == 1
+
+
+@pytest.mark.parametrize("enabled", [False, True], ids=["page_json_off", "page_json_on"])
+def test_the_unofficial_page_json_source_is_off_unless_enabled_and_then_gives_live_exact_counts(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, enabled: bool
+):
+    programs = tmp_path / "programs.yaml"
+    programs.write_text("programs:\n  - name: public\n    source: page_json\n    size: 10\n")
+    monkeypatch.setenv("TIKTOK_COHORT_PROGRAMS", str(programs))
+    with cohort_world(tmp_path, sqlite_url, page_json=enabled) as world:
+        cid = world.start_public()  # members still come from the Research API
+        runs = world.tick(START + TICK_DELAY)
+        h0 = [r for r in runs if r.partition_key == f"{cid}|h0"]
+        assert [r.success for r in h0] == [enabled]
+        if not enabled:
+            failure = next(
+                e for e in world.instance.all_logs(h0[0].run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+            ).dagster_event.step_failure_data.error
+            assert "TIKTOK_PAGE_JSON=1" in failure.message
+            assert _observations(world, cid, "h0") == []  # nothing invented
+            return
+        world.tick(START + H + TICK_DELAY)
+        h0_rows = {r["video_id"]: r for r in _observations(world, cid, "h0")}
+        h1_rows = {r["video_id"]: r for r in _observations(world, cid, "h1")}
+        assert len(h0_rows) == 10
+        assert {(r["source"], r["counts_staleness"], r["stats_exact"]) for r in h0_rows.values()} == {("page_json", "live", True)}
+        assert all(r["saves"] is not None for r in h0_rows.values())
+        assert any(h1_rows[v]["views"] > h0_rows[v]["views"] for v in h0_rows)  # intraday growth, unlike the archive
+        assert world.pages.requests >= 20
