@@ -52,6 +52,17 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return data_dir
 
 
+@pytest.fixture(autouse=True)
+def dagster_defs_state_storage_reset() -> Iterator[None]:
+    """Dagster 1.13's `DagsterInstance.__enter__` sets a context variable (the current defs-state
+    storage) that its `__exit__` never resets; after `instance_for_test()` closes, the next
+    `defs()` load fails with "undefined DagsterInstance weakref". Restore it around every test."""
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
+    with set_defs_state_storage(None):
+        yield
+
+
 def _forget_engine(url: str) -> None:
     """Dispose the engine `make_engine` cached for url, closing its pooled connections (otherwise
     every test's database keeps connections open for the whole session)."""

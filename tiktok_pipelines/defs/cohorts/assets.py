@@ -14,7 +14,6 @@ import dagster as dg
 from tiktok_pipelines.defs.account.assets import display_api_session
 from tiktok_pipelines.defs.account.resources import TikTokDisplayResource
 from tiktok_pipelines.defs.cohorts.partitions import (
-    MEMBERS_OF_COHORT,
     cohort_timepoint_partitions,
     cohorts_partitions,
     split_key,
@@ -28,6 +27,15 @@ from tiktok_pipelines.lib.settings import load_settings
 
 GROUP = "cohorts"
 KINDS = {"tiktok", "python"}
+# Shared by every asset collected per (cohort, timepoint) from TikTok.
+TIMEPOINT_ASSET = {
+    "group_name": GROUP,
+    "kinds": KINDS,
+    "pool": "tiktok_research",
+    "partitions_def": cohort_timepoint_partitions,
+    # (cohort, timepoint) -> cohort: Dagster infers the mapping onto the "cohort" dimension.
+    "deps": ["cohort_members"],
+}
 
 
 def program_for(cohort_id: str) -> CohortProgram:
@@ -195,11 +203,7 @@ def _log_outcome(context: dg.AssetExecutionContext, outcome: collect.TaskOutcome
 
 
 @dg.asset(
-    group_name=GROUP,
-    kinds=KINDS,
-    pool="tiktok_research",
-    partitions_def=cohort_timepoint_partitions,
-    deps=[dg.AssetDep("cohort_members", partition_mapping=MEMBERS_OF_COHORT)],
+    **TIMEPOINT_ASSET,
     check_specs=[
         dg.AssetCheckSpec("timepoint_complete", asset="cohort_observations"),
         dg.AssetCheckSpec("timepoint_within_tolerance", asset="cohort_observations"),
@@ -267,19 +271,20 @@ def cohort_observations(
 # --- h48: creators and comments ----------------------------------------------------------------------
 
 
-def _h48_only(context: dg.AssetExecutionContext) -> str:
+def _h48_cohort(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dict:
     cohort_id, timepoint = split_key(context)
     if timepoint != "h48":
         raise dg.Failure(f"{context.asset_key.to_user_string()} is collected at h48 only, not {timepoint}", allow_retries=False)
-    return cohort_id
+    with warehouse.get().begin() as conn:
+        cohort = store.get_cohort(conn, cohort_id)
+    if cohort is None:
+        raise dg.Failure(f"cohort {cohort_id!r} has no members yet: materialize cohort_members first", allow_retries=False)
+    return cohort
+
 
 
 @dg.asset(
-    group_name=GROUP,
-    kinds=KINDS,
-    pool="tiktok_research",
-    partitions_def=cohort_timepoint_partitions,
-    deps=[dg.AssetDep("cohort_members", partition_mapping=MEMBERS_OF_COHORT)],
+    **TIMEPOINT_ASSET,
     description="Creator stats at h48 (followers, following, total likes, videos, verified, bio; bio PII-redacted). "
     "Materialized for the h48 timepoint only.",
 )
@@ -292,13 +297,8 @@ def cohort_creators(
 ) -> dg.MaterializeResult:
     from tiktok_pipelines.lib.cohorts.collect import CreatorStats
 
-    cohort_id = _h48_only(context)
-    wh = warehouse.get()
-    with wh.begin() as conn:
-        cohort = store.get_cohort(conn, cohort_id)
-    if cohort is None:
-        raise dg.Failure(f"cohort {cohort_id!r} has no members yet", allow_retries=False)
-    clk = clock.get()
+    cohort = _h48_cohort(context, warehouse)
+    cohort_id, wh, clk = cohort["cohort_id"], warehouse.get(), clock.get()
     if cohort["kind"] == "own":
         with display_api_session(warehouse, tiktok_display, clock) as client:
             def fetch_own(username: str) -> CreatorStats:
@@ -327,11 +327,7 @@ def cohort_creators(
 
 
 @dg.asset(
-    group_name=GROUP,
-    kinds=KINDS,
-    pool="tiktok_research",
-    partitions_def=cohort_timepoint_partitions,
-    deps=[dg.AssetDep("cohort_members", partition_mapping=MEMBERS_OF_COHORT)],
+    **TIMEPOINT_ASSET,
     description="The top comments by likes per video at h48 (TikTok documents no order, so the scanned pages are "
     "sorted here), text PII-redacted. Materialized for the h48 timepoint only.",
 )
@@ -343,13 +339,8 @@ def cohort_comments(
 ) -> dg.MaterializeResult:
     from tiktok_pipelines.lib.cohorts.collect import Comment
 
-    cohort_id = _h48_only(context)
-    wh = warehouse.get()
-    with wh.begin() as conn:
-        cohort = store.get_cohort(conn, cohort_id)
-    if cohort is None:
-        raise dg.Failure(f"cohort {cohort_id!r} has no members yet", allow_retries=False)
-    clk = clock.get()
+    cohort = _h48_cohort(context, warehouse)
+    cohort_id, wh, clk = cohort["cohort_id"], warehouse.get(), clock.get()
     program = program_for(cohort_id)
     if cohort["kind"] == "own" or program.comment_pages == 0 or program.top_comments == 0:
         why = ("the Display API has no comment endpoint for own videos" if cohort["kind"] == "own"

@@ -12,9 +12,6 @@ cohorts_partitions = dg.DynamicPartitionsDefinition(name="cohorts")
 timepoints_partitions = dg.StaticPartitionsDefinition(list(TIMEPOINTS))
 cohort_timepoint_partitions = dg.MultiPartitionsDefinition({"cohort": cohorts_partitions, "timepoint": timepoints_partitions})
 
-# The timepoint assets depend on the whole cohort's member list.
-MEMBERS_OF_COHORT = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="cohort")
-
 
 def cohort_timepoint_key(cohort_id: str, timepoint: str) -> dg.MultiPartitionKey:
     return dg.MultiPartitionKey({"cohort": cohort_id, "timepoint": timepoint})
