@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from tiktok_pipelines.demo.public_feed import PublicFeed
+from tiktok_pipelines.demo.world import DEMO_NOW
+from tiktok_pipelines.lib.clock import FrozenClock
 from tiktok_pipelines_tests.pg import ThrowawayPostgres
 
 BACKENDS = [
@@ -61,6 +64,18 @@ def dagster_defs_state_storage_reset() -> Iterator[None]:
 
     with set_defs_state_storage(None):
         yield
+
+
+@pytest.fixture(scope="module")
+def feed() -> PublicFeed:
+    """The synthetic public feed (300 videos) behind the fake Research API and public pages."""
+    return PublicFeed()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A simulated clock frozen at the demo's "now"; tests move it."""
+    return FrozenClock(DEMO_NOW)
 
 
 def _forget_engine(url: str) -> None:

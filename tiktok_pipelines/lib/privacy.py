@@ -8,6 +8,7 @@ placeholder, so a reader still sees that a contact detail was there.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -20,12 +21,20 @@ _DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]
 _MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9._]{2,24}")
 _URL_SECRET = re.compile(r"([?&](?:token|key|sig|signature|auth|access_token|api_key)=)[^\s&#]+", re.IGNORECASE)
 
-_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("[url-secret]", _URL_SECRET),
-    ("[email]", _EMAIL),
-    ("[card]", _CARD),
-    ("[phone]", _PHONE),
-    ("@[user]", _MENTION),
+
+
+def _phone(m: re.Match[str]) -> str:
+    number = m.group(0)
+    return number if _THOUSANDS.fullmatch(number) or _DATE_LIKE.fullmatch(number) else "[phone]"
+
+
+# (pattern, replacement) in order; a replacement that returns the match unchanged is not a redaction.
+_RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (_URL_SECRET, lambda m: m.group(1) + "[redacted]"),
+    (_EMAIL, lambda m: "[email]"),
+    (_CARD, lambda m: "[card]"),
+    (_PHONE, _phone),
+    (_MENTION, lambda m: "@[user]"),
 )
 
 
@@ -40,22 +49,17 @@ def redact_pii(text: str | None) -> Redacted:
     if not text:
         return Redacted(text or "", 0)
     total = 0
+
+    def counted(replace: Callable[[re.Match[str]], str]) -> Callable[[re.Match[str]], str]:
+        def sub(m: re.Match[str]) -> str:
+            nonlocal total
+            new = replace(m)
+            total += new != m.group(0)
+            return new
+
+        return sub
+
     out = text
-    for placeholder, pattern in _RULES:
-        if placeholder == "[url-secret]":
-            out, n = pattern.subn(lambda m: m.group(1) + "[redacted]", out)
-        elif placeholder == "[phone]":
-            hits = [0]
-
-            def _phone(m: re.Match[str]) -> str:
-                if _THOUSANDS.fullmatch(m.group(0)) or _DATE_LIKE.fullmatch(m.group(0)):
-                    return m.group(0)
-                hits[0] += 1
-                return placeholder
-
-            out = pattern.sub(_phone, out)
-            n = hits[0]
-        else:
-            out, n = pattern.subn(placeholder, out)
-        total += n
+    for pattern, replace in _RULES:
+        out = pattern.sub(counted(replace), out)
     return Redacted(out, total)

@@ -16,7 +16,6 @@ from tiktok_pipelines.lib.cohorts.timeseries import SEED_COLUMNS, TIMESERIES_COL
 from tiktok_pipelines.lib.warehouse.schema import (
     api_quota_usage,
     cohort_observations,
-    cohort_tasks,
     creator_snapshots,
     video_comments,
 )

@@ -31,11 +31,6 @@ def account() -> DemoAccount:
 
 
 @pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(DEMO_NOW)
-
-
-@pytest.fixture
 def api(account: DemoAccount, clock: FrozenClock) -> FakeTikTokApi:
     return FakeTikTokApi(account, clock)
 

@@ -26,16 +26,6 @@ BASE = "https://open.tiktokapis.com"
 FIELDS = ",".join(VIDEO_FIELDS)
 
 
-@pytest.fixture(scope="module")
-def feed() -> PublicFeed:
-    return PublicFeed()
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(DEMO_NOW)
-
-
 @pytest.fixture
 def api(feed: PublicFeed, clock: FrozenClock) -> FakeTikTokApi:
     fake = FakeTikTokApi(DemoAccount(n_videos=3), clock)

@@ -61,16 +61,6 @@ class StatusApp:
         return [b""]
 
 
-@pytest.fixture(scope="module")
-def feed() -> PublicFeed:
-    return PublicFeed()
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(DEMO_NOW)
-
-
 @pytest.fixture
 def site(feed: PublicFeed, clock: FrozenClock) -> FakeTikTokPages:
     return FakeTikTokPages(feed, clock)

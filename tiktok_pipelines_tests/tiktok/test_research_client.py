@@ -29,16 +29,6 @@ ALL_REGIONS = {"or": [{"field_name": "region_code", "operation": "IN",
 START, END = f"{DEMO_NOW - timedelta(days=10):%Y%m%d}", f"{DEMO_NOW:%Y%m%d}"
 
 
-@pytest.fixture(scope="module")
-def feed() -> PublicFeed:
-    return PublicFeed()
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(DEMO_NOW)
-
-
 @pytest.fixture
 def api(clock: FrozenClock) -> FakeTikTokApi:
     return FakeTikTokApi(DemoAccount(n_videos=3), clock)

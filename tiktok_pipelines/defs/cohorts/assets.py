@@ -237,7 +237,7 @@ def cohort_observations(
             raise outcome.error  # rows fetched before the failure are stored; Dagster retries the rest
     _log_outcome(context, outcome)
     with wh.begin() as conn:
-        rows = [r for r in store.load_observations(conn, cohort_id) if r["timepoint"] == timepoint]
+        rows = store.load_observations(conn, cohort_id, timepoint)
     observed = sorted((r for r in rows if r["status"] == "observed"), key=lambda r: -(r["views"] or 0))
     views = sorted(r["views"] for r in observed if r["views"] is not None)
     meta = _outcome_metadata(outcome)
@@ -303,21 +303,18 @@ def cohort_creators(
         with display_api_session(warehouse, tiktok_display, clock) as client:
             def fetch_own(username: str) -> CreatorStats:
                 u = client.user_info()
-                return CreatorStats(u.get("username") or username, u.get("display_name"), u.get("bio_description"), None,
-                                    u.get("avatar_url"), u.get("is_verified"), u.get("follower_count"),
-                                    u.get("following_count"), u.get("likes_count"), u.get("video_count"))
+                return CreatorStats(
+                    username=u.get("username") or username, bio_url=None,
+                    **{f: u.get(f) for f in ("display_name", "bio_description", "avatar_url", "is_verified", "follower_count",
+                                             "following_count", "likes_count", "video_count")},
+                )
 
             outcome = collect.collect_creators(wh, cohort_id, fetch_own, clk, source="display_api",
                                                requests_spent=lambda: client.http.requests_sent, run_id=context.run.run_id)
     else:
         program = program_for(cohort_id)
         with research_session(warehouse, tiktok_research, clock, reserve=program.quota_reserve) as client:
-            def fetch_public(username: str) -> CreatorStats:
-                u = client.user_info(username)
-                return CreatorStats(u.username, u.display_name, u.bio_description, u.bio_url, u.avatar_url, u.is_verified,
-                                    u.follower_count, u.following_count, u.likes_count, u.video_count)
-
-            outcome = collect.collect_creators(wh, cohort_id, fetch_public, clk, source="research_api",
+            outcome = collect.collect_creators(wh, cohort_id, client.user_info, clk, source="research_api",
                                                requests_spent=client.budget.used, retry_after=client.budget.resets_at,
                                                run_id=context.run.run_id)
             if outcome.error is not None:

@@ -26,6 +26,7 @@ from tiktok_pipelines.lib.cohorts.sources import CountsSource, MemberRef
 from tiktok_pipelines.lib.cohorts.timepoints import TIMEPOINTS, scheduled_at, timing_at, window_end
 from tiktok_pipelines.lib.privacy import redact_pii
 from tiktok_pipelines.lib.tiktok.errors import QuotaExhausted, TikTokError
+from tiktok_pipelines.lib.tiktok.research import ResearchUser
 from tiktok_pipelines.lib.warehouse import Warehouse
 from tiktok_pipelines.lib.warehouse.engine import upsert
 from tiktok_pipelines.lib.warehouse.schema import creator_snapshots, creators, video_comments
@@ -92,7 +93,7 @@ def _save_task(conn: Any, outcome: TaskOutcome, window_ends_at: datetime, first_
 
 
 def _begin(wh: Warehouse, cohort_id: str, task: str, anchor_tp: str, clock: Clock):  # noqa: ANN202
-    """Shared preamble: the cohort, the existing task row, and when this task is due and closes."""
+    """Shared preamble: the existing task row, the members, and when this task is due and closes."""
     with wh.begin() as conn:
         cohort = _ready_cohort(conn, cohort_id)
         existing = store.load_tasks(conn, [cohort_id]).get((cohort_id, task))
@@ -103,7 +104,7 @@ def _begin(wh: Warehouse, cohort_id: str, task: str, anchor_tp: str, clock: Cloc
     if existing is None and now < due:
         raise NotDueYet(f"{cohort_id} {task} is due at {due:%Y-%m-%d %H:%M} UTC; it is {now:%Y-%m-%d %H:%M} UTC")
     tolerance = timedelta(seconds=cohort["tolerance_s"])
-    return cohort, existing, members, start, now, due, window_end(start, anchor_tp), tolerance
+    return existing, members, start, now, due, window_end(start, anchor_tp), tolerance
 
 
 # --- timepoints --------------------------------------------------------------------------------------
@@ -112,7 +113,7 @@ def _begin(wh: Warehouse, cohort_id: str, task: str, anchor_tp: str, clock: Cloc
 def collect_timepoint(
     wh: Warehouse, cohort_id: str, timepoint: str, source: CountsSource, clock: Clock, run_id: str | None = None
 ) -> TaskOutcome:
-    cohort, existing, members, start, now, due, closes, tolerance = _begin(wh, cohort_id, timepoint, timepoint, clock)
+    existing, members, start, now, due, closes, tolerance = _begin(wh, cohort_id, timepoint, timepoint, clock)
     if existing is not None and existing["status"] in store.FINAL_STATUSES:
         return _from_task(existing)
     with wh.begin() as conn:
@@ -186,18 +187,8 @@ def collect_timepoint(
 # --- h48: creators and comments ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CreatorStats:
-    username: str
-    display_name: str | None
-    bio_description: str | None
-    bio_url: str | None
-    avatar_url: str | None
-    is_verified: bool | None
-    follower_count: int | None
-    following_count: int | None
-    likes_count: int | None
-    video_count: int | None
+# Creator stats at h48 have the Research API user's shape, whichever API served them.
+CreatorStats = ResearchUser
 
 
 @dataclass(frozen=True)
@@ -253,14 +244,13 @@ def _collect_items(
     unavailable: str = "",
     retry_after: Callable[[], datetime] | None = None,
 ) -> TaskOutcome:
-    cohort, existing, members, start, now, due, closes, tolerance = _begin(wh, cohort_id, task, "h48", clock)
+    existing, members, start, now, due, closes, tolerance = _begin(wh, cohort_id, task, "h48", clock)
     if existing is not None and existing["status"] in store.FINAL_STATUSES:
         return _from_task(existing)
     items = items_for(members)
     with wh.begin() as conn:
         existing_done = done_items(conn) & set(items)  # what a partial run already stored
-    done_before = existing_done
-    todo = [i for i in items if i not in done_before]
+    todo = [i for i in items if i not in existing_done]
     first_attempt = existing["first_attempt_at"] if existing else now
     requests_before = existing["requests_used"] if existing else 0
     timing = timing_at(start, "h48", now, tolerance)

@@ -12,10 +12,10 @@ quota: what it got is returned, the rest is `pending` with the time the quota re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from tiktok_pipelines.lib.clock import Clock, utc
 from tiktok_pipelines.lib.tiktok.errors import QuotaExhausted, TikTokError
@@ -59,6 +59,17 @@ class CountsResult:
     error: Exception | None = None  # a non-quota failure after partial progress: written, then raised
 
 
+def _match(out: CountsResult, members: Sequence[MemberRef], answered: dict[str, Any],
+           counts: Callable[[Any], ObservedCounts]) -> None:
+    """Each member asked for is either observed or recorded as not returned (deleted, private)."""
+    for m in members:
+        item = answered.get(m.video_id)
+        if item is None:
+            out.not_returned.append(m.video_id)
+        else:
+            out.observed.append(counts(item))
+
+
 class CountsSource(Protocol):
     name: str
     staleness: str  # "live" | "archived"
@@ -84,12 +95,7 @@ class DisplayCountsSource:
         at = self.clock.now()
         by_id = {r.video_id: r for r in records}
         out = CountsResult(rejected=rejected, requests=self.client.http.requests_sent - before)
-        for m in members:
-            r = by_id.get(m.video_id)
-            if r is None:
-                out.not_returned.append(m.video_id)
-            else:
-                out.observed.append(ObservedCounts(m.video_id, at, r.views, r.likes, r.comments, r.shares, None, True))
+        _match(out, members, by_id, lambda r: ObservedCounts(r.video_id, at, r.views, r.likes, r.comments, r.shares, None, True))
         return out
 
 
@@ -132,12 +138,8 @@ class ResearchCountsSource:
                 at = self.clock.now()
                 out.rejected.extend(listing.rejected)
                 by_id = {str(v.video_id): v for v in listing.videos}
-                for m in batch:
-                    v = by_id.get(m.video_id)
-                    if v is None:
-                        out.not_returned.append(m.video_id)
-                    else:
-                        out.observed.append(ObservedCounts(m.video_id, at, v.views, v.likes, v.comments, v.shares, None, None))
+                _match(out, batch, by_id, lambda v, at=at: ObservedCounts(
+                    str(v.video_id), at, v.views, v.likes, v.comments, v.shares, None, None))
             return out
         finally:
             out.requests = self.client.budget.used() - used_before
@@ -159,14 +161,8 @@ class PageJsonCountsSource:
         videos, failures = self.client.fetch_many(refs)
         out = CountsResult(requests=self.client.requests_sent - before)
         by_id = {v.video_id: v for v in videos}
-        for m in members:
-            v = by_id.get(m.video_id)
-            if v is None:
-                out.not_returned.append(m.video_id)
-            else:
-                out.observed.append(
-                    ObservedCounts(m.video_id, v.fetched_at, v.views, v.likes, v.comments, v.shares, v.saves, v.stats_exact)
-                )
+        _match(out, members, by_id, lambda v: ObservedCounts(
+            v.video_id, v.fetched_at, v.views, v.likes, v.comments, v.shares, v.saves, v.stats_exact))
         if failures:
             out.detail = "; ".join(f"{vid}: {why}" for vid, why in failures[:5])
         return out

@@ -73,8 +73,10 @@ def write_observations(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
     return upsert(conn, cohort_observations, rows, update=False)
 
 
-def load_observations(conn: Connection, cohort_id: str) -> list[dict[str, Any]]:
+def load_observations(conn: Connection, cohort_id: str, timepoint: str | None = None) -> list[dict[str, Any]]:
     q = select(cohort_observations).where(cohort_observations.c.cohort_id == cohort_id)
+    if timepoint is not None:
+        q = q.where(cohort_observations.c.timepoint == timepoint)
     return [dict(r) for r in conn.execute(q).mappings()]
 
 
