@@ -13,7 +13,8 @@ export OMP_THREAD_LIMIT ?= 1
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-APT_PACKAGES := ffmpeg tesseract-ocr tesseract-ocr-eng espeak-ng fonts-dejavu-core fontconfig
+# libgl1/libglib2.0-0: opencv-python (the build scenedetect requires) links them.
+APT_PACKAGES := ffmpeg tesseract-ocr tesseract-ocr-eng espeak-ng fonts-dejavu-core fontconfig libgl1 libglib2.0-0
 STAMP_SYS    := $(VENV)/.system-packages
 STAMP_VENV   := $(VENV)/.installed
 
@@ -30,6 +31,8 @@ system-packages:
 	@missing=""; \
 	for b in ffmpeg ffprobe tesseract espeak-ng fc-match; do command -v $$b >/dev/null || missing="$$missing $$b"; done; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts"; \
+	ldconfig -p 2>/dev/null | grep -q "libGL.so.1 " || missing="$$missing libGL"; \
+	ldconfig -p 2>/dev/null | grep -q "libgthread-2.0.so.0 " || missing="$$missing glib"; \
 	if ! command -v pg_ctl >/dev/null && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then pg="postgresql"; fi; \
 	if [ -n "$$missing$$pg" ]; then \
 	  echo "installing system packages (missing:$$missing $$pg)"; \

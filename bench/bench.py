@@ -6,7 +6,10 @@
 - KPI computation over 1,000,000 snapshot rows for 10,000 videos (target <= 10 s);
 - cohorts (bench/cohort_bench.py): one timepoint (h1) of a 2,000-video cohort against the local fake
   Research API over a real socket (target <= 20 s), into SQLite and PostgreSQL, and one
-  cohort_timepoint_sensor tick over 1,000 open cohorts (median of 5, target <= 1 s).
+  cohort_timepoint_sensor tick over 1,000 open cohorts (median of 5, target <= 1 s);
+- extraction (bench/extraction_bench.py): per-video time through video_extraction_job on >= 10
+  generated 1080x1920 clips (15/30/60 s), P50/P95, per-stage seconds and the decode floor
+  (targets: P95 <= 60 s for a 60-s video, <= 4x the floor).
 """
 
 from __future__ import annotations
@@ -135,6 +138,7 @@ def _figure(fn, *args) -> dict:
 
 def main() -> None:
     from cohort_bench import bench_cohort_sensor, bench_cohort_timepoint
+    from extraction_bench import bench_extraction
 
     os.environ.setdefault("TIKTOK_DATA_DIR", tempfile.mkdtemp(prefix="tiktok-bench-"))
     report: dict = {"machine": {"cpus": os.cpu_count()}}
@@ -157,6 +161,8 @@ def main() -> None:
         for name in pg_figures:
             report.setdefault(name, {"error": f"{type(exc).__name__}: {exc}"})
     report["kpis_1m_snapshots_10k_videos"] = bench_kpis()
+    # Last: it sets the media environment of this process.
+    report["extraction_per_video_1080x1920"] = _figure(bench_extraction)
     print(json.dumps(report, indent=2))
 
 

@@ -103,6 +103,31 @@ def _ddl(args: argparse.Namespace) -> int:
     return 0
 
 
+def _media_add_url(args: argparse.Namespace) -> int:
+    from tiktok_pipelines.lib.clock import SystemClock
+    from tiktok_pipelines.lib.media.catalog import display_location, register_sources
+    from tiktok_pipelines.lib.media.intake import url_source
+    from tiktok_pipelines.lib.settings import load_media_settings, load_settings
+    from tiktok_pipelines.lib.warehouse import Warehouse
+
+    url = args.url.strip()
+    if not url.lower().startswith(("https://", "http://")):
+        print(f"not a URL: {display_location(url)!r} (https://... expected)", file=sys.stderr)
+        return 2
+    media = load_media_settings()
+    if args.ytdlp and not media.ytdlp:
+        print("the yt-dlp adapter is off: set TIKTOK_MEDIA_YTDLP=1 to enable it (outside TikTok's terms of service)",
+              file=sys.stderr)
+        return 2
+    ref = url_source(url, video_id=args.video_id, caption=args.caption, ytdlp=args.ytdlp)
+    wh = Warehouse(load_settings().warehouse_url)
+    wh.ensure_schema()
+    with wh.begin() as conn:
+        register_sources(conn, [ref], SystemClock().now())
+    print(f"queued {display_location(url)} as video {ref.video_id}; the media_intake_sensor launches its run")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tiktok-pipelines", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +147,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dialect", choices=["postgresql", "sqlite"], default="postgresql")
     p.add_argument("--write", metavar="DIR", nargs="?", const="sql/schema")
     p.set_defaults(func=_ddl)
+    p = sub.add_parser("media", help="media intake")
+    media_sub = p.add_subparsers(dest="media_command", required=True)
+    p = media_sub.add_parser("add-url", help="queue a direct video URL (https, size-capped) for download and extraction")
+    p.add_argument("url")
+    p.add_argument("--video-id", help="the TikTok video id it belongs to (default: a draft id from the URL)")
+    p.add_argument("--caption", help="the caption to analyse with it")
+    p.add_argument("--ytdlp", action="store_true", help="fetch a page URL with yt-dlp (needs TIKTOK_MEDIA_YTDLP=1)")
+    p.set_defaults(func=_media_add_url)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -56,10 +56,11 @@ class SimulatedDaemon:
 
     def tick_sensor(self, name: str) -> list[LaunchedRun]:
         sensor = self.defs.resolve_sensor_def(name)
-        context = dg.build_sensor_context(
+        # As a context manager: resources with nested resources (S3) are set up and torn down around the tick.
+        with dg.build_sensor_context(
             instance=self.instance, cursor=self.cursors.get(name), resources=self.resources, repository_def=self.repo
-        )
-        result = sensor(context)
+        ) as context:
+            result = sensor(context)
         if isinstance(result, dg.SkipReason) or result is None:
             return []
         for request in result.dynamic_partitions_requests or []:

@@ -86,3 +86,76 @@ def load_settings() -> Settings:
         page_json_enabled=_bool_env("TIKTOK_PAGE_JSON", False),
         own_cohorts=_bool_env("TIKTOK_OWN_COHORTS", True),
     )
+
+
+@dataclass(frozen=True)
+class MediaSettings:
+    """Media acquisition, storage and extraction backends (issue 4). Secrets (AWS keys, the OpenAI key)
+    are read by the libraries that use them from their standard variables, never stored here."""
+
+    drop_folder: Path  # the creator's upload folder (drafts included)
+    drop_s3: str | None  # s3://bucket/prefix: the same, in a bucket
+    settle_seconds: float  # a file modified more recently than this is still being uploaded
+    media_store: str  # "local" (a folder under the data dir) or s3://bucket/prefix
+    local_media_root: Path
+    s3_endpoint_url: str | None  # any S3-compatible endpoint (MinIO, R2, moto in tests)
+    retention_days: int
+    max_seconds: int  # longer videos are analysed for their first max_seconds and marked partial
+    runs_per_tick: int  # sensor fan-out cap
+    max_download_bytes: int
+    allow_private_urls: bool  # direct-URL downloads to private/loopback addresses (tests, intranets)
+    ytdlp: bool  # the yt-dlp adapter: outside TikTok's terms, opt-in only
+    asr_backend: str  # pocketsphinx | faster-whisper | openai
+    asr_model: str
+    openai_base_url: str | None
+    clip_model: str
+    clip_checkpoint: Path | None
+    clip_model_config: Path | None
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.local_media_root.parent / "cache"
+
+
+ASR_BACKENDS = ("pocketsphinx", "faster-whisper", "openai")
+
+
+def _s3_url(name: str) -> str | None:
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.startswith("s3://") or len(raw) <= 5:
+        raise ConfigError(f"{name} must look like s3://bucket/prefix, got {raw!r}")
+    return raw
+
+
+def load_media_settings() -> MediaSettings:
+    data_dir = load_settings().data_dir
+    store = (os.environ.get("TIKTOK_MEDIA_STORE") or "local").strip()
+    if store != "local":
+        store = _s3_url("TIKTOK_MEDIA_STORE") or "local"
+    backend = (os.environ.get("TIKTOK_ASR_BACKEND") or "pocketsphinx").strip().lower()
+    if backend not in ASR_BACKENDS:
+        raise ConfigError(f"TIKTOK_ASR_BACKEND must be one of {', '.join(ASR_BACKENDS)}, got {backend!r}")
+    default_asr_model = {"pocketsphinx": "en-us", "openai": "whisper-1", "faster-whisper": ""}[backend]
+    path = lambda name: Path(v).expanduser() if (v := (os.environ.get(name) or "").strip()) else None  # noqa: E731
+    return MediaSettings(
+        drop_folder=path("TIKTOK_DROP_FOLDER") or data_dir / "drop",
+        drop_s3=_s3_url("TIKTOK_DROP_S3"),
+        settle_seconds=float(_int_env("TIKTOK_DROP_SETTLE_SECONDS", 5, minimum=0)),
+        media_store=store,
+        local_media_root=data_dir / "media",
+        s3_endpoint_url=(os.environ.get("TIKTOK_S3_ENDPOINT_URL") or "").strip() or None,
+        retention_days=_int_env("TIKTOK_MEDIA_RETENTION_DAYS", 90),
+        max_seconds=_int_env("TIKTOK_MEDIA_MAX_SECONDS", 180, minimum=5),
+        runs_per_tick=_int_env("TIKTOK_MEDIA_RUNS_PER_TICK", 10),
+        max_download_bytes=_int_env("TIKTOK_MEDIA_MAX_MB", 512) * 2**20,
+        allow_private_urls=_bool_env("TIKTOK_MEDIA_ALLOW_PRIVATE_URLS", False),
+        ytdlp=_bool_env("TIKTOK_MEDIA_YTDLP", False),
+        asr_backend=backend,
+        asr_model=(os.environ.get("TIKTOK_ASR_MODEL") or default_asr_model).strip(),
+        openai_base_url=(os.environ.get("TIKTOK_OPENAI_BASE_URL") or "").strip() or None,
+        clip_model=(os.environ.get("TIKTOK_CLIP_MODEL") or "ViT-B-32").strip(),
+        clip_checkpoint=path("TIKTOK_CLIP_CHECKPOINT"),
+        clip_model_config=path("TIKTOK_CLIP_MODEL_CONFIG"),
+    )

@@ -393,3 +393,142 @@ api_quota_usage = Table(
     Column("exhausted", Boolean, nullable=False, default=False),
     Column("updated_at", TS, nullable=False),
 )
+
+# --- media (one row per video partition; the files live in the media store) ----------------------
+
+media_sources = Table(
+    "media_sources",
+    metadata,
+    # Where a video's file comes from. A drop-folder file named after a TikTok video id links to the
+    # account's video; anything else is a draft scored before posting.
+    Column("video_id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),  # file | s3 | url | yt_dlp
+    Column("name", Text, nullable=False),
+    Column("location", Text, nullable=False),  # path, s3 key or URL (shown without its query string)
+    Column("fingerprint", String(128), nullable=False),  # size + mtime (or ETag): a replaced file is new work
+    Column("requested_fingerprint", String(128)),  # what the sensor last launched a run for
+    Column("caption", Text),  # a draft's sidecar caption, PII-redacted
+    Column("is_draft", Boolean, nullable=False),
+    Column("size_bytes", BigInteger),
+    Column("discovered_at", TS, nullable=False),
+)
+
+media_assets = Table(
+    "media_assets",
+    metadata,
+    Column("video_id", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),  # stored | error | pruned
+    Column("source_kind", String(16)),
+    Column("storage_key", Text),
+    Column("storage_uri", Text),
+    Column("sha256", String(64)),
+    Column("fingerprint", String(128)),
+    Column("size_bytes", BigInteger),
+    Column("container", String(64)),
+    Column("duration_s", Float),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("fps", Float),
+    Column("video_codec", String(32)),
+    Column("audio_codec", String(32)),
+    Column("has_audio", Boolean),
+    Column("probe", JSONType),
+    Column("error", Text),
+    Column("stored_at", TS),
+    Column("pruned_at", TS),
+    *_non_negative("size_bytes", "duration_s"),
+)
+
+
+def _extraction_table(name: str, *scalars: Column) -> Table:
+    """One table per extraction: the artifact as JSON, the scalars BI needs as columns, and who made it
+    (extractor name and version) from which file (sha256), so a stale result is visible in SQL too."""
+    return Table(
+        name,
+        metadata,
+        Column("video_id", String(64), primary_key=True),
+        Column("extractor", String(64), nullable=False),
+        Column("extractor_version", String(32), nullable=False),
+        Column("status", String(16), nullable=False),  # ok | partial | unavailable | error
+        Column("source_sha256", String(64)),
+        *scalars,
+        Column("payload", JSONType, nullable=False),
+        Column("note", Text),
+        Column("seconds", Float),  # extraction wall time
+        Column("extracted_at", TS, nullable=False),
+    )
+
+
+video_keyframes = _extraction_table(
+    "video_keyframes",
+    Column("keyframe_count", Integer),
+    Column("hook_strip_key", Text),
+    Column("thumbnail_key", Text),
+    Column("analysed_s", Float),
+)
+video_scene_cuts = _extraction_table(
+    "video_scene_cuts",
+    Column("cut_count", Integer),
+    Column("first_cut_s", Float),
+    Column("mean_shot_s", Float),
+    Column("cuts_per_10s", Float),
+    Column("motion_mean", Float),
+    Column("analysed_s", Float),
+)
+video_transcripts = _extraction_table(
+    "video_transcripts",
+    Column("model", String(128)),
+    Column("confidence", String(8)),
+    Column("language", String(16)),
+    Column("word_count", Integer),
+    Column("speech_s", Float),
+    Column("first_word_s", Float),
+    Column("text", Text),  # PII-redacted
+    Column("redactions", Integer),
+)
+video_onscreen_text = _extraction_table(
+    "video_onscreen_text",
+    Column("frames_with_text", Integer),
+    Column("line_count", Integer),
+    Column("lines_outside_safe_zone", Integer),
+    Column("first_text_s", Float),
+    Column("text", Text),  # PII-redacted
+    Column("redactions", Integer),
+)
+video_audio_features = _extraction_table(
+    "video_audio_features",
+    Column("has_audio", Boolean),
+    Column("speech_ratio", Float),
+    Column("music_ratio", Float),
+    Column("music_present", Boolean),
+    Column("bpm", Float),
+    Column("loudness_lufs", Float),
+    Column("dead_air_s", Float),
+)
+video_visual_tags = _extraction_table(
+    "video_visual_tags",
+    Column("clip_status", String(16)),
+    Column("brightness_mean", Float),
+    Column("sharpness_mean", Float),
+    Column("face_frames", Integer),
+    Column("max_face_area", Float),
+    Column("tags", JSONType),  # [{family, label, score}] for BI filters
+)
+video_caption_analysis = _extraction_table(
+    "video_caption_analysis",
+    Column("hashtag_count", Integer),
+    Column("hashtag_spam", Boolean),
+    Column("cta_count", Integer),
+    Column("claim_count", Integer),
+    Column("hook_reinforced", Boolean),
+)
+
+EXTRACTION_TABLES = {
+    "keyframes": video_keyframes,
+    "scene_cuts": video_scene_cuts,
+    "transcript": video_transcripts,
+    "onscreen_text": video_onscreen_text,
+    "audio_features": video_audio_features,
+    "visual_tags": video_visual_tags,
+    "caption_analysis": video_caption_analysis,
+}

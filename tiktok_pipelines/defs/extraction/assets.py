@@ -1,0 +1,336 @@
+"""Extraction, one asset per modality, partitioned by video:
+audio_features -> transcript; keyframes -> onscreen_text, visual_tags; all three -> caption_analysis.
+(scene_cuts comes out of the shared decode pass in defs/media.)
+
+Each asset: skip if the stored result is current (same file, same extractor version); otherwise run
+the lib extractor, store the typed artifact with its scalars, and show a preview. A stage that cannot
+run here says `unavailable` in its row and metadata and the others go on; an unexpected failure
+becomes an `error` row plus a failed step for this video only.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from tiktok_pipelines.defs.media.assets import stored_media
+from tiktok_pipelines.defs.media.partitions import videos_partitions
+from tiktok_pipelines.defs.media.resources import ExtractionResource, MediaStoreResource
+from tiktok_pipelines.defs.resources import ClockResource, WarehouseResource
+from tiktok_pipelines.lib.settings import load_media_settings
+
+GROUP = {"group_name": "extraction", "partitions_def": videos_partitions, "pool": "extraction"}
+# Versions are read at definitions load so that changing an extractor (or the configured ASR backend)
+# marks its asset stale in the UI (code_version).
+AUDIO_VERSION = "audio-1"
+OCR_VERSION = "ocr-1"
+VISUAL_VERSION = "visual-1"
+
+
+def _asr_version() -> str:
+    from tiktok_pipelines.lib.extraction.asr import ASR_VERSION
+
+    return f"{ASR_VERSION}:{load_media_settings().asr_backend}"
+
+
+def _visual_version() -> str:
+    from tiktok_pipelines.lib.extraction.clip import PROMPT_SET_VERSION
+
+    s = load_media_settings()
+    return f"{VISUAL_VERSION}+{PROMPT_SET_VERSION}" + (f":{s.clip_model}" if s.clip_checkpoint else ":no-clip")
+
+
+def _caption_version() -> str:
+    from tiktok_pipelines.lib.extraction.caption import CAPTION_VERSION
+
+    return CAPTION_VERSION
+
+
+@dataclass
+class Extracted:
+    artifact: object  # a pydantic artifact
+    status: str
+    extractor: str
+    scalars: dict = field(default_factory=dict)
+    note: str = ""
+    metadata: dict = field(default_factory=dict)
+
+
+def run_extraction(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, clock: ClockResource, name: str, version: str,
+    extract: Callable[[dict], Extracted], *, extractor_on_error: str,
+) -> tuple[dict, dict, bool]:
+    """Skip-or-extract-and-store for one video; returns (media row, stored result row, skipped)."""
+    from tiktok_pipelines.lib.extraction import results
+
+    video_id = context.partition_key
+    media = stored_media(warehouse, video_id)
+    wh = warehouse.get()
+    with wh.begin() as conn:
+        row = results.load_result(conn, name, video_id)
+    if results.is_current(row, version=version, source_sha256=media["sha256"]):
+        return media, row, True
+    started = time.perf_counter()
+    try:
+        out = extract(media)
+    except dg.Failure:
+        raise
+    except Exception as exc:  # one video's bad input must not look like success; record and fail this step
+        message = f"{type(exc).__name__}: {exc}"[:1000]
+        with wh.begin() as conn:
+            results.save_result(conn, name, video_id, payload={"error": message}, extractor=extractor_on_error,
+                                version=version, status="error", source_sha256=media["sha256"], now=clock.get().now(),
+                                note=message, seconds=time.perf_counter() - started)
+        raise dg.Failure(f"video {video_id}: {name} failed: {message}", allow_retries=False) from exc
+    with wh.begin() as conn:
+        results.save_result(conn, name, video_id, payload=out.artifact, extractor=out.extractor, version=version,  # type: ignore[arg-type]
+                            status=out.status, source_sha256=media["sha256"], now=clock.get().now(), scalars=out.scalars,
+                            note=out.note, seconds=time.perf_counter() - started)
+        row = results.load_result(conn, name, video_id)
+    context.add_output_metadata(out.metadata)
+    return media, row, False
+
+
+def _result_metadata(row: dict, skipped: bool, **extra: object) -> dict:
+    return {"status": row["status"], "skipped_already_extracted": skipped, "extractor": row["extractor"],
+            "extractor_version": row["extractor_version"], "note": row["note"] or "", "seconds": row["seconds"], **extra}
+
+
+def _keyframes(warehouse: WarehouseResource, video_id: str) -> list[dict]:
+    from tiktok_pipelines.lib.extraction import results
+
+    with warehouse.get().begin() as conn:
+        row = results.load_result(conn, "keyframes", video_id)
+    if row is None or row["status"] not in ("ok", "partial"):
+        raise dg.Failure(f"video {video_id}: no keyframes (status {row['status'] if row else 'missing'}); "
+                         "materialize keyframes first", allow_retries=False)
+    return row["payload"]["keyframes"]
+
+
+def _local_keyframes(media_store: MediaStoreResource, keyframes: list[dict], work) -> list[tuple[str, float, object]]:  # noqa: ANN001
+    """(label, t, local path) for each keyframe: the file itself in a local store, a fetched copy from S3."""
+    from pathlib import Path
+
+    store = media_store.get()
+    if media_store.backend != "s3":
+        return [(k["label"], k["t"], Path(store.root) / k["key"]) for k in keyframes]  # type: ignore[attr-defined]
+    work.mkdir(parents=True, exist_ok=True)
+    return [(k["label"], k["t"], store.fetch(k["key"], work / f"{k['label']}.jpg")) for k in keyframes]
+
+
+# --- audio_features -------------------------------------------------------------------------------
+
+
+@dg.asset(**GROUP, deps=["video_media"], kinds={"librosa", "ffmpeg"}, code_version=AUDIO_VERSION,
+          description="Speech vs music ratio (silero VAD + librosa), BPM, loudness (EBU R128 LUFS), silences and dead air.")
+def audio_features(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, media_store: MediaStoreResource,
+    extraction: ExtractionResource, clock: ClockResource,
+) -> dg.MaterializeResult:
+    def extract(media: dict) -> Extracted:
+        from tiktok_pipelines.lib.extraction.audio import analyse_audio
+
+        with media_store.local_copy(media["storage_key"]) as path:
+            feats = analyse_audio(path, has_audio=bool(media["has_audio"]), max_seconds=extraction.max_seconds,
+                                  work_dir=extraction.work_dir(media["video_id"]) / "audio")
+        return Extracted(feats, feats.status, "silero-vad+librosa+ebur128", note=feats.note, scalars={
+            "has_audio": feats.has_audio, "speech_ratio": feats.speech_ratio, "music_ratio": feats.music_ratio,
+            "music_present": feats.music_present, "bpm": feats.bpm, "loudness_lufs": feats.loudness_lufs,
+            "dead_air_s": feats.dead_air_seconds,
+        })
+
+    _, row, skipped = run_extraction(context, warehouse, clock, "audio_features", AUDIO_VERSION, extract,
+                                     extractor_on_error="silero-vad+librosa+ebur128")
+    return dg.MaterializeResult(metadata=_result_metadata(
+        row, skipped, speech_ratio=row["speech_ratio"], music_ratio=row["music_ratio"], bpm=row["bpm"],
+        loudness_lufs=row["loudness_lufs"], dead_air_s=row["dead_air_s"]))
+
+
+# --- transcript -----------------------------------------------------------------------------------
+
+
+def _times_check(row: dict, duration: float) -> dg.AssetCheckResult:
+    from tiktok_pipelines.lib.extraction.artifacts import Transcript
+
+    words = Transcript.model_validate(row["payload"]).words if row["status"] in ("ok", "partial") else []
+    outside = [w.text for w in words if w.start < 0 or w.end > duration + 0.05 or w.end < w.start]
+    return dg.AssetCheckResult(check_name="transcript_times_within_duration", passed=not outside,
+                               severity=dg.AssetCheckSeverity.ERROR,
+                               metadata={"words": len(words), "outside": len(outside), "duration_s": duration})
+
+
+@dg.asset(**GROUP, deps=["video_media", "audio_features"], kinds={"pocketsphinx", "openai"},
+          code_version=_asr_version(),
+          check_specs=[dg.AssetCheckSpec("transcript_times_within_duration", asset="transcript")],
+          description="Speech with word timestamps and per-segment confidence; ASR runs only on the speech the VAD "
+          "found. Backend: pocketsphinx (offline default, low confidence), faster-whisper (local model folder) or the "
+          "OpenAI transcription API. PII redacted before storing.")
+def transcript(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, media_store: MediaStoreResource,
+    extraction: ExtractionResource, clock: ClockResource,
+) -> dg.MaterializeResult:
+    def extract(media: dict) -> Extracted:
+        from tiktok_pipelines.lib.extraction import results
+        from tiktok_pipelines.lib.extraction.artifacts import AudioFeatures, Transcript
+        from tiktok_pipelines.lib.extraction.asr import transcribe
+        from tiktok_pipelines.lib.extraction.audio import extract_wav
+        from tiktok_pipelines.lib.media.previews import transcript_preview
+
+        config = extraction.asr_config()
+        with warehouse.get().begin() as conn:
+            audio_row = results.load_result(conn, "audio_features", media["video_id"])
+        if audio_row is None or audio_row["status"] not in ("ok", "partial"):
+            raise dg.Failure(f"video {media['video_id']}: audio_features has no usable result; materialize it first",
+                             allow_retries=False)
+        audio = AudioFeatures.model_validate(audio_row["payload"])
+        if not audio.has_audio:
+            result = Transcript(status="ok", backend=config.backend, model=config.model or config.backend,
+                                confidence="high", note="no audio stream: nothing to transcribe")
+        else:
+            work = extraction.work_dir(media["video_id"]) / "asr"
+            with media_store.local_copy(media["storage_key"]) as path:
+                wav = extract_wav(path, work / "speech.wav", max_seconds=extraction.max_seconds)
+            try:
+                result = transcribe(wav, config=config, speech=audio.speech, analysed_seconds=audio.analysed_seconds)
+            finally:
+                wav.unlink(missing_ok=True)
+        words = result.words
+        return Extracted(result, result.status, result.backend, note=result.note, scalars={
+            "model": result.model, "confidence": result.confidence, "language": result.language,
+            "word_count": len(words), "speech_s": result.speech_seconds,
+            "first_word_s": words[0].start if words else None, "text": result.text, "redactions": result.redactions,
+        }, metadata={"transcript": dg.MetadataValue.md(transcript_preview(result)), "backend": config.describe()})
+
+    media, row, skipped = run_extraction(context, warehouse, clock, "transcript", _asr_version(), extract,
+                                         extractor_on_error=extraction.asr_backend)
+    return dg.MaterializeResult(
+        metadata=_result_metadata(row, skipped, words=row["word_count"], confidence=row["confidence"] or "",
+                                  speech_s=row["speech_s"], redactions=row["redactions"]),
+        check_results=[_times_check(row, media["duration_s"])],
+    )
+
+
+# --- onscreen_text --------------------------------------------------------------------------------
+
+
+@dg.asset(**GROUP, deps=["keyframes"], kinds={"tesseract"}, code_version=OCR_VERSION,
+          description="On-screen text per keyframe (text-region detection + tesseract with a timeout): lines with "
+          "boxes, text height and position against TikTok's safe zone. PII redacted.")
+def onscreen_text(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, media_store: MediaStoreResource,
+    extraction: ExtractionResource, clock: ClockResource,
+) -> dg.MaterializeResult:
+    def extract(media: dict) -> Extracted:
+        from tiktok_pipelines.lib.extraction.ocr import read_keyframes_text
+        from tiktok_pipelines.lib.markdown import md_table
+
+        frames = _local_keyframes(media_store, _keyframes(warehouse, media["video_id"]),
+                                  extraction.work_dir(media["video_id"]) / "ocr")
+        found = read_keyframes_text(frames)  # type: ignore[arg-type]
+        lines = [(r, line) for r in found for line in r.lines]
+        timed_out = [r.frame for r in found if r.timed_out]
+        status = "partial" if timed_out else "ok"
+        note = f"tesseract timed out on {', '.join(timed_out)}; their text may be incomplete" if timed_out else ""
+        texts = [r for r in found if r.lines]
+        preview = [{"frame": r.frame, "t": r.t, "text": line.text, "height": round(line.text_height, 3),
+                    "safe_zone": "yes" if line.in_safe_zone else ",".join(line.overlaps)} for r, line in lines[:12]]
+        return Extracted({"frames": [r.model_dump(mode="json") for r in found]}, status, "tesseract", note=note, scalars={
+            "frames_with_text": len(texts), "line_count": len(lines),
+            "lines_outside_safe_zone": sum(1 for _, line in lines if not line.in_safe_zone),
+            "first_text_s": texts[0].t if texts else None,
+            "text": "\n".join(dict.fromkeys(line.text for _, line in lines)),
+            "redactions": sum(r.redactions for r in found),
+        }, metadata={"lines": dg.MetadataValue.md(md_table(preview, ["frame", "t", "text", "height", "safe_zone"]) if preview
+                                                  else "_no on-screen text_")})
+
+    _, row, skipped = run_extraction(context, warehouse, clock, "onscreen_text", OCR_VERSION, extract,
+                                     extractor_on_error="tesseract")
+    return dg.MaterializeResult(metadata=_result_metadata(
+        row, skipped, frames_with_text=row["frames_with_text"], lines=row["line_count"],
+        lines_outside_safe_zone=row["lines_outside_safe_zone"]))
+
+
+# --- visual_tags ----------------------------------------------------------------------------------
+
+
+@dg.asset(**GROUP, deps=["keyframes"], kinds={"opencv", "pytorch"}, code_version=_visual_version(),
+          description="Image statistics on every keyframe (brightness, contrast, colourfulness, sharpness, faces, "
+          "rule of thirds) always; open_clip zero-shot tags when weights are configured (TIKTOK_CLIP_CHECKPOINT), "
+          "otherwise clip_status says unavailable and why.")
+def visual_tags(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, media_store: MediaStoreResource,
+    extraction: ExtractionResource, clock: ClockResource,
+) -> dg.MaterializeResult:
+    def extract(media: dict) -> Extracted:
+        from tiktok_pipelines.lib.extraction.visual import describe_frames
+
+        frames = _local_keyframes(media_store, _keyframes(warehouse, media["video_id"]),
+                                  extraction.work_dir(media["video_id"]) / "visual")
+        tags = describe_frames(frames, extraction.clip_config())  # type: ignore[arg-type]
+        stats = tags.frames
+        mean = lambda xs: round(sum(xs) / len(xs), 4) if xs else None  # noqa: E731
+        return Extracted(tags, tags.status, "opencv" + ("+open_clip" if tags.clip_status == "ok" else ""), note=tags.note,
+                         scalars={
+                             "clip_status": tags.clip_status, "brightness_mean": mean([f.brightness for f in stats]),
+                             "sharpness_mean": mean([f.sharpness for f in stats]),
+                             "face_frames": sum(1 for f in stats if f.faces),
+                             "max_face_area": max((f.face_area for f in stats), default=0.0),
+                             "tags": [{"family": t.family, "label": t.label, "score": t.score} for t in tags.tags],
+                         })
+
+    _, row, skipped = run_extraction(context, warehouse, clock, "visual_tags", _visual_version(), extract,
+                                     extractor_on_error="opencv")
+    tag_list = ", ".join(f"{t['family']}={t['label']}" for t in (row["tags"] or [])) or "none"
+    return dg.MaterializeResult(metadata=_result_metadata(
+        row, skipped, clip_status=row["clip_status"], tags=dg.MetadataValue.text(tag_list),
+        face_frames=row["face_frames"], brightness_mean=row["brightness_mean"]))
+
+
+# --- caption_analysis -----------------------------------------------------------------------------
+
+
+def _caption_for(conn, video_id: str) -> tuple[str | None, list[str] | None]:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from tiktok_pipelines.lib.media.catalog import load_source
+    from tiktok_pipelines.lib.warehouse.schema import videos
+
+    row = conn.execute(select(videos.c.description, videos.c.hashtags).where(videos.c.video_id == video_id)).first()
+    if row is not None:
+        return row[0], list(row[1] or [])
+    source = load_source(conn, video_id)
+    return (source or {}).get("caption"), None
+
+
+@dg.asset(**GROUP, deps=["transcript", "onscreen_text"], kinds={"python"}, code_version=_caption_version(),
+          description="The caption: hashtags (brand, niche, broad, spam; relevant to what is said and shown), CTA "
+          "phrases, risky claims, and whether the first 3 s reinforce the caption's hook.")
+def caption_analysis(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, clock: ClockResource,
+) -> dg.MaterializeResult:
+    def extract(media: dict) -> Extracted:
+        from tiktok_pipelines.lib.extraction import results
+        from tiktok_pipelines.lib.extraction.artifacts import OCRResult, Transcript
+        from tiktok_pipelines.lib.extraction.caption import analyse_caption, first_seconds_text, video_text
+
+        vid = media["video_id"]
+        with warehouse.get().begin() as conn:
+            caption, hashtags = _caption_for(conn, vid)
+            t_row = results.load_result(conn, "transcript", vid)
+            o_row = results.load_result(conn, "onscreen_text", vid)
+        said = Transcript.model_validate(t_row["payload"]) if t_row and t_row["status"] in ("ok", "partial") else None
+        shown = [OCRResult.model_validate(f) for f in o_row["payload"]["frames"]] if o_row and o_row["status"] in ("ok", "partial") else None
+        result = analyse_caption(caption, hashtags, first_seconds_text=first_seconds_text(said, shown),
+                                 context_text=video_text(said, shown))
+        return Extracted(result, result.status, "caption-rules", note=result.note, scalars={
+            "hashtag_count": len(result.hashtags), "hashtag_spam": result.hashtag_spam, "cta_count": len(result.ctas),
+            "claim_count": len(result.claims), "hook_reinforced": result.hook_reinforced,
+        })
+
+    _, row, skipped = run_extraction(context, warehouse, clock, "caption_analysis", _caption_version(), extract,
+                                     extractor_on_error="caption-rules")
+    payload = row["payload"]
+    return dg.MaterializeResult(metadata=_result_metadata(
+        row, skipped, hook=dg.MetadataValue.text(payload.get("hook", "")), ctas=dg.MetadataValue.text(", ".join(payload.get("ctas", []))),
+        claims=dg.MetadataValue.text(", ".join(payload.get("claims", []))), hook_reinforced=str(row["hook_reinforced"])))

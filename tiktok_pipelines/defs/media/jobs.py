@@ -1,0 +1,13 @@
+"""Per-video extraction runs in one process: a process per step would cost ~2 s each plus the model
+imports again (feasibility.md §3), and models load once per process."""
+
+import dagster as dg
+
+video_extraction_job = dg.define_asset_job(
+    name="video_extraction_job",
+    selection=dg.AssetSelection.groups("media", "extraction"),
+    description="Acquire, probe and store one video, decode it once (keyframes + scene cuts), then extract speech, "
+    "on-screen text, audio character, visual tags and the caption analysis.",
+    executor_def=dg.in_process_executor,
+    tags={"dagster/max_retries": "1"},
+)

@@ -1,0 +1,126 @@
+"""Media resources: where files are kept, where new ones come from, and the extraction backends."""
+
+import contextlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from tiktok_pipelines.lib.settings import load_media_settings
+
+
+def _split_s3(url: str) -> tuple[str, str]:
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    return bucket, prefix.strip("/")
+
+
+class MediaStoreResource(dg.ConfigurableResource):
+    """Video files, keyframes and hook strips: a local folder by default, or an S3 bucket (any
+    S3-compatible endpoint through dagster-aws's S3Resource)."""
+
+    backend: str = "local"  # "local" | "s3"
+    local_root: str = ""
+    bucket: str = ""
+    prefix: str = ""
+    cache_dir: str = ""  # local copies of S3 objects that a step decodes
+    s3: S3Resource | None = None
+
+    def get(self):  # noqa: ANN201 - MediaStore
+        from tiktok_pipelines.lib.media.store import LocalMediaStore, S3MediaStore
+
+        if self.backend == "s3":
+            if self.s3 is None or not self.bucket:
+                raise dg.Failure("the S3 media store needs a bucket and an S3 resource (TIKTOK_MEDIA_STORE=s3://bucket/prefix)")
+            return S3MediaStore(self.s3.get_client(), self.bucket, self.prefix)
+        return LocalMediaStore(Path(self.local_root))
+
+    @contextlib.contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        """A local path for a stored object: the file itself in a local store, a temporary copy from S3."""
+        store = self.get()
+        if self.backend != "s3":
+            yield store.root / key  # type: ignore[attr-defined]
+            return
+        work = Path(self.cache_dir) / "fetch"
+        work.mkdir(parents=True, exist_ok=True)
+        dest = work / key.replace("/", "__")
+        try:
+            yield store.fetch(key, dest)
+        finally:
+            dest.unlink(missing_ok=True)
+
+
+class MediaIntakeResource(dg.ConfigurableResource):
+    """Where creators' files arrive (a drop folder and/or an S3 prefix) and the rules for fetching URLs."""
+
+    drop_folder: str = ""
+    drop_s3_bucket: str = ""
+    drop_s3_prefix: str = ""
+    settle_seconds: float = 5.0  # a file still growing is an upload in progress
+    max_download_bytes: int = 512 * 2**20
+    allow_private_urls: bool = False
+    ytdlp: bool = False
+    s3: S3Resource | None = None
+
+
+class ExtractionResource(dg.ConfigurableResource):
+    """Backends and limits of the per-modality extractors."""
+
+    max_seconds: int = 180
+    asr_backend: str = "pocketsphinx"
+    asr_model: str = ""
+    openai_base_url: str = ""
+    clip_model: str = "ViT-B-32"
+    clip_checkpoint: str = ""
+    clip_model_config: str = ""
+    cache_dir: str = ""
+
+    def asr_config(self):  # noqa: ANN201 - AsrConfig
+        from tiktok_pipelines.lib.extraction.asr import AsrConfig
+
+        return AsrConfig(backend=self.asr_backend, model=self.asr_model,  # type: ignore[arg-type]
+                         openai_base_url=self.openai_base_url or None)
+
+    def clip_config(self):  # noqa: ANN201 - ClipConfig | None
+        from tiktok_pipelines.lib.extraction.clip import ClipConfig
+
+        if not self.clip_checkpoint:
+            return None
+        return ClipConfig(
+            model=self.clip_model, checkpoint=Path(self.clip_checkpoint),
+            model_config=Path(self.clip_model_config) if self.clip_model_config else None,
+            cache_dir=Path(self.cache_dir) / "clip" if self.cache_dir else None,
+        )
+
+    def work_dir(self, video_id: str) -> Path:
+        return Path(self.cache_dir) / "work" / video_id
+
+    def clear_work(self, video_id: str) -> None:
+        shutil.rmtree(self.work_dir(video_id), ignore_errors=True)
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    s = load_media_settings()
+    s3 = S3Resource(endpoint_url=s.s3_endpoint_url) if (s.media_store != "local" or s.drop_s3) else None
+    bucket, prefix = _split_s3(s.media_store) if s.media_store != "local" else ("", "")
+    drop_bucket, drop_prefix = _split_s3(s.drop_s3) if s.drop_s3 else ("", "")
+    return dg.Definitions(resources={
+        "media_store": MediaStoreResource(
+            backend="s3" if bucket else "local", local_root=str(s.local_media_root), bucket=bucket, prefix=prefix,
+            cache_dir=str(s.cache_dir), s3=s3,
+        ),
+        "media_intake": MediaIntakeResource(
+            drop_folder=str(s.drop_folder), drop_s3_bucket=drop_bucket, drop_s3_prefix=drop_prefix,
+            settle_seconds=s.settle_seconds,
+            max_download_bytes=s.max_download_bytes, allow_private_urls=s.allow_private_urls, ytdlp=s.ytdlp, s3=s3,
+        ),
+        "extraction": ExtractionResource(
+            max_seconds=s.max_seconds, asr_backend=s.asr_backend, asr_model=s.asr_model,
+            openai_base_url=s.openai_base_url or "", clip_model=s.clip_model,
+            clip_checkpoint=str(s.clip_checkpoint or ""), clip_model_config=str(s.clip_model_config or ""),
+            cache_dir=str(s.cache_dir),
+        ),
+    })

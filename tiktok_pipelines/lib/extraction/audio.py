@@ -1,0 +1,591 @@
+"""Audio features of a video: how much of it is speech, whether music plays under it and at what
+tempo, how loud it is, and where it goes quiet.
+
+- Loudness and silences come from one ffmpeg pass (EBU R128 + silencedetect) over the original
+  track, so they are measured at the file's own sample rate, not on the 16 kHz analysis copy.
+- Speech comes from silero-vad; it is the only detector here that does not call a music bed speech.
+- Music is decided per 1-s window from two cues that speech does not give: a steady pulse (onset
+  autocorrelation at the track's beat period, in the full band and in the sub-bass where kicks live
+  and voices do not) and sustained tones (spectral peaks that hold for seconds). The tempo is
+  reported only when music is present.
+
+Everything heavy (torch, silero, librosa, numba) is imported inside the functions that need it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import re
+import subprocess
+import threading
+import wave
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tiktok_pipelines.lib.extraction.artifacts import AudioFeatures, Span
+
+if TYPE_CHECKING:
+    import numpy as np
+
+SAMPLE_RATE = 16000
+HOP = 256  # 16 ms at 16 kHz: hop 512 put a 120 BPM bed at 117 (feasibility.md §5)
+N_FFT = 2048
+BPM_MIN, BPM_MAX = 70.0, 180.0
+SILENCE_DB = -35  # silencedetect noise floor
+DEAD_AIR_MIN_S = 0.4
+MUSIC_WINDOW_S = 1.0
+# A file "has music" only when enough of it does; one stray window is not a music bed.
+MUSIC_MIN_SHARE = 0.15
+MUSIC_MIN_WINDOWS = 2
+# Per-window music cues, calibrated on espeak-ng voices (5 voices, 150-220 wpm) against kick/pad beds
+# mixed 12 dB under them: speech alone peaked at sub 0.30, full 0.41, tone 14 dB; beds under speech
+# gave sub >= 0.45 with a kick below 120 Hz and tone >= 30 dB with a held pad.
+PULSE_SUB_MIN = 0.45
+PULSE_FULL_MIN = 0.5
+TONE_MIN_DB = 22.0
+TONE_CONTEXT_S = 5.0
+MUSIC_MIN_LEVEL_DB = -60.0
+ONSET_MIN_STD_DB = 0.25  # onset envelopes are spectral flux in dB; steadier than this has no onsets
+BPM_MIN_CLARITY = 0.2  # below it the pulse is too vague to name a tempo
+LOUDNESS_FLOOR_LUFS = -70.0  # EBU R128's absolute gate: at or below it nothing was measurable
+
+_STDERR_TAIL = 400
+
+
+class AudioDecodeError(ValueError):
+    """ffmpeg could not read the audio of this file; the message names the file and quotes ffmpeg."""
+
+
+# --- decoding ------------------------------------------------------------------------------------------
+
+
+def _stderr_tail(stderr: bytes | str) -> str:
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " | ".join(lines[-3:])[-_STDERR_TAIL:] or "no message"
+
+
+def _time_limit(max_seconds: float | None) -> list[str]:
+    if max_seconds is None:
+        return []
+    if not max_seconds > 0:
+        raise ValueError(f"max_seconds must be > 0, got {max_seconds!r}")
+    return ["-t", f"{max_seconds:.3f}"]
+
+
+def extract_wav(
+    media_path: Path,
+    dest: Path,
+    *,
+    sample_rate: int = SAMPLE_RATE,
+    max_seconds: float | None = None,
+    timeout_s: float = 120,
+) -> Path:
+    """Decode the first audio stream to mono 16-bit PCM WAV at `dest` (written whole or not at all)."""
+    return _decode_wav(Path(media_path), Path(dest), sample_rate, max_seconds, timeout_s)[0]
+
+
+def _decode_wav(
+    media_path: Path, dest: Path, sample_rate: int, max_seconds: float | None, timeout_s: float
+) -> tuple[Path, str]:
+    """`extract_wav`, also returning what ffmpeg complained about while still finishing (a cut-off file)."""
+    if not media_path.is_file():
+        raise AudioDecodeError(f"{media_path.name}: file not found")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.part")
+    cmd = [
+        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+        "-i", str(media_path),
+        "-map", "0:a:0", "-vn", "-sn", "-dn",
+        *_time_limit(max_seconds),
+        "-ac", "1", "-ar", str(int(sample_rate)), "-c:a", "pcm_s16le", "-f", "wav", str(partial),
+    ]  # fmt: skip
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s, stdin=subprocess.DEVNULL, check=False)
+    except subprocess.TimeoutExpired:
+        partial.unlink(missing_ok=True)
+        raise AudioDecodeError(f"{media_path.name}: audio decode took longer than {timeout_s:.0f} s; stopped") from None
+    stderr = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        partial.unlink(missing_ok=True)
+        if "matches no streams" in stderr:
+            raise AudioDecodeError(f"{media_path.name}: ffmpeg found no audio stream to decode ({_stderr_tail(stderr)})")
+        raise AudioDecodeError(f"{media_path.name}: ffmpeg could not decode the audio: {_stderr_tail(stderr)}")
+    os.replace(partial, dest)
+    return dest, _stderr_tail(stderr) if stderr.strip() else ""
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    """Mono float32 samples in [-1, 1] and the sample rate of a PCM16 WAV written by `extract_wav`."""
+    import numpy as np
+
+    with wave.open(str(path), "rb") as w:
+        if w.getsampwidth() != 2:
+            raise AudioDecodeError(f"{Path(path).name}: expected 16-bit PCM, got {8 * w.getsampwidth()}-bit")
+        raw = w.readframes(w.getnframes())
+        channels, rate = w.getnchannels(), w.getframerate()
+    samples = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+    if channels > 1:
+        samples = samples.reshape(-1, channels).mean(axis=1)
+    return samples, rate
+
+
+# --- loudness and silences -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loudness:
+    integrated_lufs: float | None
+    range_lu: float | None
+    true_peak_dbfs: float | None
+    silences: tuple[Span, ...]
+    container_seconds: float | None  # what the file says its duration is, to spot a short decode
+
+
+_NUMBER = r"(-?inf|-?\d+(?:\.\d+)?)"
+_SUMMARY_I = re.compile(r"^\s*I:\s+" + _NUMBER + r"\s+LUFS", re.MULTILINE)
+_SUMMARY_LRA = re.compile(r"^\s*LRA:\s+" + _NUMBER + r"\s+LU\b", re.MULTILINE)
+_SUMMARY_PEAK = re.compile(r"^\s*Peak:\s+" + _NUMBER + r"\s+dBFS", re.MULTILINE)
+_SILENCE_START = re.compile(r"silence_start:\s*" + _NUMBER)
+_SILENCE_END = re.compile(r"silence_end:\s*" + _NUMBER)
+_DURATION = re.compile(r"Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
+
+
+def _finite(text: str | None) -> float | None:
+    if text is None:
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def _loudness_command(media_path: Path, max_seconds: float | None) -> list[str]:
+    # framelog=verbose keeps ebur128's 10-per-second frame lines out of stderr (5.1 has no "quiet").
+    return [
+        "ffmpeg", "-nostdin", "-hide_banner", "-nostats",
+        "-i", str(media_path), "-map", "0:a:0", "-vn", "-sn", "-dn",
+        *_time_limit(max_seconds),
+        "-af", f"ebur128=peak=true:framelog=verbose,silencedetect=n={SILENCE_DB}dB:d={DEAD_AIR_MIN_S}",
+        "-f", "null", "-",
+    ]  # fmt: skip
+
+
+def parse_loudness(stderr: str, analysed_seconds: float) -> Loudness:
+    """Read ebur128's summary and silencedetect's spans out of ffmpeg's log."""
+    summary = stderr[stderr.rfind("Summary:") :] if "Summary:" in stderr else ""
+    integrated = _finite(m.group(1)) if (m := _SUMMARY_I.search(summary)) else None
+    lra = _finite(m.group(1)) if (m := _SUMMARY_LRA.search(summary)) else None
+    peak = _finite(m.group(1)) if (m := _SUMMARY_PEAK.search(summary)) else None
+    if integrated is not None and integrated <= LOUDNESS_FLOOR_LUFS:
+        integrated, lra = None, None
+    duration = None
+    if m := _DURATION.search(stderr):
+        duration = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+    return Loudness(integrated, lra, peak, _silence_spans(stderr, analysed_seconds), duration)
+
+
+def _silence_spans(stderr: str, analysed_seconds: float) -> tuple[Span, ...]:
+    events = sorted(
+        [(m.start(), "start", float(m.group(1))) for m in _SILENCE_START.finditer(stderr)]
+        + [(m.start(), "end", float(m.group(1))) for m in _SILENCE_END.finditer(stderr)]
+    )
+    spans: list[Span] = []
+    opened: float | None = None
+    for _, kind, t in events:
+        if kind == "start":
+            opened = max(0.0, t)
+        elif opened is not None:
+            spans.append(_clamped_span(opened, t, analysed_seconds))
+            opened = None
+    if opened is not None:  # silent to the end: older ffmpegs do not close the span
+        spans.append(_clamped_span(opened, analysed_seconds, analysed_seconds))
+    return tuple(s for s in spans if s.end > s.start)
+
+
+def _clamped_span(start: float, end: float, limit: float) -> Span:
+    # AAC priming/padding lets silencedetect report an end a few ms past the decoded audio.
+    return Span(start=round(min(start, limit), 3), end=round(min(max(end, start), limit), 3))
+
+
+def _start_loudness(media_path: Path, max_seconds: float | None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        _loudness_command(media_path, max_seconds),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _finish_loudness(proc: subprocess.Popen[bytes], media_path: Path, timeout_s: float) -> str:
+    try:
+        _, stderr = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AudioDecodeError(f"{media_path.name}: loudness pass took longer than {timeout_s:.0f} s; stopped") from None
+    text = stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise AudioDecodeError(f"{media_path.name}: ffmpeg could not measure loudness: {_stderr_tail(text)}")
+    return text
+
+
+def measure_loudness(
+    media_path: Path, analysed_seconds: float, *, max_seconds: float | None = None, timeout_s: float = 120
+) -> Loudness:
+    """Integrated loudness, loudness range, true peak and silences (>= 0.4 s under -35 dB) of the audio."""
+    proc = _start_loudness(Path(media_path), max_seconds)
+    return parse_loudness(_finish_loudness(proc, Path(media_path), timeout_s), analysed_seconds)
+
+
+# --- speech -------------------------------------------------------------------------------------------
+
+
+_VAD_LOCK = threading.Lock()  # the silero model keeps recurrent state between chunks: one caller at a time
+
+
+@functools.lru_cache(maxsize=1)
+def speech_model() -> object:
+    """silero-vad's TorchScript model, loaded from the wheel once per process."""
+    from silero_vad import load_silero_vad
+
+    return load_silero_vad(onnx=False)  # onnxruntime is not installed; the JIT model ships in the wheel
+
+
+@contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    # The VAD is a tiny recurrent net: more threads only add overhead. Restore the process setting so
+    # CLIP and others in the same worker keep theirs.
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def detect_speech(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> list[Span]:
+    """Where someone speaks, as spans in seconds (silero-vad at its default 0.5 threshold)."""
+    import numpy as np
+    import torch
+    from silero_vad import get_speech_timestamps
+
+    if sample_rate not in (8000, 16000):
+        raise ValueError(f"detect_speech needs 8000 or 16000 Hz audio, got {sample_rate} Hz")
+    audio = np.asarray(samples)
+    if audio.ndim != 1:
+        raise ValueError(f"detect_speech needs mono samples, got shape {audio.shape}")
+    if np.issubdtype(audio.dtype, np.integer):
+        audio = audio.astype(np.float32) / 32768.0
+    if audio.size < sample_rate // 10:
+        return []
+    tensor = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))
+    model = speech_model()
+    with _VAD_LOCK, _torch_threads(1):
+        stamps = get_speech_timestamps(tensor, model, sampling_rate=sample_rate, return_seconds=False)
+    return [Span(start=round(s["start"] / sample_rate, 3), end=round(s["end"] / sample_rate, 3)) for s in stamps]
+
+
+# --- music ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MusicReport:
+    music_present: bool
+    music_ratio: float
+    bpm: float | None
+    bpm_confidence: float | None
+    windows: tuple[bool, ...]  # one per 1-s window: music heard there
+
+
+def _ensure_numba_cache() -> None:
+    # numba compiles librosa's kernels on first use (11-30 s); a persistent cache makes that once per machine.
+    if not os.environ.get("NUMBA_CACHE_DIR"):
+        cache = Path.home() / ".cache" / "tiktok_pipelines" / "numba"
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            os.environ["NUMBA_CACHE_DIR"] = str(cache)
+        except OSError:
+            pass  # read-only home: numba falls back to compiling in memory
+
+
+def _librosa():  # the librosa module, imported once the numba cache is set
+    _ensure_numba_cache()
+    import librosa
+
+    return librosa
+
+
+def _pulse_clarity(envelope: np.ndarray, lag: int) -> float:
+    """Normalised autocorrelation of an onset envelope at the beat period (1 = perfectly periodic)."""
+    import numpy as np
+
+    if lag < 2 or len(envelope) <= lag + 1 or float(envelope.std()) < ONSET_MIN_STD_DB:
+        return 0.0  # no onsets worth the name: a steady tone's beating is not a beat
+    e = envelope - envelope.mean()
+    energy = float(np.dot(e, e))
+    best = max(float(np.dot(e[:-k], e[k:])) for k in (lag - 1, lag, lag + 1))
+    return max(0.0, min(1.0, best / energy))
+
+
+def _refined_period(envelope: np.ndarray, lag: int) -> float:
+    """The beat period in frames with sub-frame precision: the autocorrelation peak near the largest
+    multiple of the coarse lag that the envelope still covers well, divided back by that multiple."""
+    import numpy as np
+
+    e = envelope - envelope.mean()
+    ac = np.correlate(e, e, mode="full")[len(e) - 1 :]
+    multiple = max(1, min(8, (len(e) // 3) // max(lag, 1)))
+    centre = lag * multiple
+    lo, hi = max(1, centre - multiple - 1), min(len(ac) - 2, centre + multiple + 1)
+    if hi <= lo:
+        return float(lag)
+    peak = lo + int(np.argmax(ac[lo : hi + 1]))
+    a, b, c = ac[peak - 1], ac[peak], ac[peak + 1]
+    denom = a - 2 * b + c
+    offset = 0.5 * (a - c) / denom if denom < 0 else 0.0
+    return (peak + max(-0.5, min(0.5, offset))) / multiple
+
+
+def _fold_bpm(bpm: float) -> float:
+    while bpm < BPM_MIN:
+        bpm *= 2
+    while bpm > BPM_MAX:
+        bpm /= 2
+    return bpm
+
+
+@dataclass(frozen=True)
+class _Envelope:
+    name: str
+    values: np.ndarray
+    lag: int  # beat period in frames
+    clarity: float
+
+
+def _onset_envelopes(samples: np.ndarray, sample_rate: int) -> tuple[np.ndarray, list[_Envelope]]:
+    import numpy as np
+
+    librosa = _librosa()
+    spectrum = np.abs(librosa.stft(samples, n_fft=N_FFT, hop_length=HOP))
+    mel = librosa.feature.melspectrogram(S=spectrum**2, sr=sample_rate, n_fft=N_FFT, hop_length=HOP)
+    full = librosa.onset.onset_strength(S=librosa.power_to_db(mel), sr=sample_rate, hop_length=HOP)
+    # Kicks sit below ~120 Hz, voices above: this band keeps its pulse under speech.
+    freqs = librosa.fft_frequencies(sr=sample_rate, n_fft=N_FFT)
+    sub = spectrum[(freqs >= 30) & (freqs <= 120)].sum(axis=0)
+    # Floor the band 60 dB under the loudest frame so that leakage from higher notes, which beats
+    # against itself, cannot pose as a kick.
+    floor = max(float(spectrum.sum(axis=0).max()) * 1e-3, 1e-5)
+    sub_db = 20 * np.log10(np.maximum(sub, floor))
+    sub_flux = np.maximum(0.0, np.diff(sub_db, prepend=sub_db[:1]))
+    envelopes = []
+    for name, values in (("full", full), ("sub", sub_flux)):
+        tempo = float(librosa.feature.tempo(onset_envelope=values, sr=sample_rate, hop_length=HOP)[0])
+        lag = round(60.0 * sample_rate / HOP / tempo) if tempo > 0 else 0
+        envelopes.append(_Envelope(name, values, lag, _pulse_clarity(values, lag)))
+    return spectrum, envelopes
+
+
+def _sustained_tone_db(spectrum: np.ndarray, band: np.ndarray) -> float:
+    """How far the strongest partial that holds through a stretch stands above its neighbours, in dB.
+    The 5th percentile over time keeps only what sounds nearly all the time: a held chord or pad
+    survives it, a voice's moving harmonics and the gaps between its words do not."""
+    import numpy as np
+    from scipy.ndimage import median_filter
+
+    if spectrum.shape[1] == 0:
+        return 0.0
+    floor_db = 20 * np.log10(np.maximum(np.percentile(spectrum, 5, axis=1), 1e-6))
+    prominence = floor_db - median_filter(floor_db, size=41, mode="nearest")
+    return float(prominence[band].max())
+
+
+@dataclass(frozen=True)
+class WindowCues:
+    """What one 1-s window sounds like: level, and the three music cues."""
+
+    level_db: float  # RMS, dBFS
+    pulse_full: float  # onset autocorrelation at the beat period, 4 s around the window (0..1)
+    pulse_sub: float  # the same in the 30-120 Hz band
+    tone_db: float  # sustained-partial prominence over the 5 s before or after the window
+
+    @property
+    def is_music(self) -> bool:
+        if self.level_db < MUSIC_MIN_LEVEL_DB:
+            return False
+        return self.pulse_sub >= PULSE_SUB_MIN or self.pulse_full >= PULSE_FULL_MIN or self.tone_db >= TONE_MIN_DB
+
+
+def music_cues(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> tuple[list[WindowCues], list[_Envelope]]:
+    """Per 1-s window: loudness and the music cues, plus the onset envelopes they came from."""
+    import numpy as np
+
+    librosa = _librosa()
+    spectrum, envelopes = _onset_envelopes(samples, sample_rate)
+    freqs = librosa.fft_frequencies(sr=sample_rate, n_fft=N_FFT)
+    band = (freqs >= 80) & (freqs <= 4000)
+    fps = sample_rate / HOP
+    seconds = len(samples) / sample_rate
+    # A trailing scrap shorter than a quarter window is not judged on its own.
+    n_windows = max(1, math.ceil(seconds / MUSIC_WINDOW_S - 0.25))
+    n_frames = spectrum.shape[1]
+    full, sub = envelopes
+    step = int(MUSIC_WINDOW_S * sample_rate)
+
+    def frames(start_s: float, end_s: float) -> slice:
+        return slice(max(0, int(start_s * fps)), max(0, min(n_frames, math.ceil(end_s * fps))))
+
+    cues = []
+    for i in range(n_windows):
+        t0, t1 = i * MUSIC_WINDOW_S, (i + 1) * MUSIC_WINDOW_S
+        chunk = samples[i * step : (i + 1) * step]
+        level = 10 * math.log10(max(float(np.mean(chunk.astype(np.float64) ** 2)) if chunk.size else 0.0, 1e-12))
+        around = frames(t0 - 1.5, t1 + 1.5)
+        # Looking 5 s back or 5 s ahead keeps a window at the edge of a music stretch inside it.
+        tone = max(
+            _sustained_tone_db(spectrum[:, frames(t1 - TONE_CONTEXT_S, t1)], band),
+            _sustained_tone_db(spectrum[:, frames(t0, t0 + TONE_CONTEXT_S)], band),
+        )
+        cues.append(
+            WindowCues(
+                level_db=level,
+                pulse_full=_pulse_clarity(full.values[around], full.lag),
+                pulse_sub=_pulse_clarity(sub.values[around], sub.lag),
+                tone_db=tone,
+            )
+        )
+    return cues, envelopes
+
+
+def analyse_music(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> MusicReport:
+    """Whether music plays, in which 1-s windows, and at what tempo (None without music)."""
+    cues, envelopes = music_cues(samples, sample_rate)
+    windows = tuple(c.is_music for c in cues)
+    music_windows = sum(windows)
+    ratio = music_windows / len(windows) if windows else 0.0
+    present = music_windows >= MUSIC_MIN_WINDOWS and ratio >= MUSIC_MIN_SHARE
+    if not present:
+        return MusicReport(False, round(ratio, 3), None, None, windows)
+    beat = max(envelopes, key=lambda e: e.clarity)
+    if beat.lag < 2 or beat.clarity < BPM_MIN_CLARITY:
+        return MusicReport(True, round(ratio, 3), None, round(beat.clarity, 3), windows)
+    period = _refined_period(beat.values, beat.lag)
+    bpm = _fold_bpm(60.0 * sample_rate / HOP / period)
+    return MusicReport(True, round(ratio, 3), round(bpm, 1), round(beat.clarity, 3), windows)
+
+
+# --- the whole pass --------------------------------------------------------------------------------------
+
+WAV_NAME = "audio_16k.wav"
+
+
+def analyse_audio(
+    media_path: Path,
+    *,
+    has_audio: bool,
+    max_seconds: float | None = None,
+    work_dir: Path | None = None,
+) -> AudioFeatures:
+    """Speech share, music share and tempo, loudness and silences of a video's first audio stream.
+
+    `has_audio` comes from the probe; a video without an audio stream gets an "ok" artifact that says
+    so. With `work_dir` the 16 kHz mono WAV stays there as `audio_16k.wav` for the transcriber;
+    without it a temporary copy is removed. Raises `AudioDecodeError` when the audio cannot be decoded.
+    """
+    import tempfile
+
+    media_path = Path(media_path)
+    if not has_audio:
+        return AudioFeatures(status="ok", has_audio=False, note="no audio stream")
+    if not media_path.is_file():
+        raise AudioDecodeError(f"{media_path.name}: file not found")
+    loudness_proc = _start_loudness(media_path, max_seconds)
+    try:
+        with tempfile.TemporaryDirectory(prefix="audio-") as tmp:
+            wav_dir = Path(work_dir) if work_dir is not None else Path(tmp)
+            wav_path, decode_warnings = _decode_wav(media_path, wav_dir / WAV_NAME, SAMPLE_RATE, max_seconds, 120)
+            samples, rate = read_wav(wav_path)
+        if samples.size < rate // 10:
+            raise AudioDecodeError(f"{media_path.name}: the audio stream decoded to {samples.size / rate:.2f} s of sound")
+        analysed = samples.size / rate
+        speech = detect_speech(samples, rate)
+        music = analyse_music(samples, rate)
+        loudness, loudness_error = _collect_loudness(loudness_proc, media_path, analysed)
+    finally:
+        if loudness_proc.poll() is None:
+            loudness_proc.kill()
+            loudness_proc.wait()
+    return _features(analysed, speech, music, loudness, loudness_error, decode_warnings)
+
+
+def _collect_loudness(proc: subprocess.Popen[bytes], media_path: Path, analysed: float) -> tuple[Loudness | None, str]:
+    try:
+        return parse_loudness(_finish_loudness(proc, media_path, 120), analysed), ""
+    except AudioDecodeError as exc:
+        return None, str(exc)
+
+
+def _features(
+    analysed: float,
+    speech: Sequence[Span],
+    music: MusicReport,
+    loudness: Loudness | None,
+    loudness_error: str,
+    decode_warnings: str,
+) -> AudioFeatures:
+    notes: list[str] = []
+    status = "ok"
+    if decode_warnings:
+        status = "partial"
+        notes.append(f"ffmpeg reported decode errors, the audio may be cut short: {decode_warnings}")
+    if loudness is None:
+        status = "partial"
+        notes.append(f"loudness and silences unavailable: {loudness_error}")
+    elif loudness.integrated_lufs is None:
+        notes.append("digital silence: loudness below the -70 LUFS gate, not measurable")
+    speech_seconds = sum(s.duration for s in speech)
+    silences = loudness.silences if loudness else ()
+    return AudioFeatures(
+        status=status,
+        has_audio=True,
+        analysed_seconds=round(analysed, 3),
+        speech_ratio=round(min(1.0, speech_seconds / analysed), 3),
+        music_ratio=music.music_ratio,
+        music_present=music.music_present,
+        bpm=music.bpm,
+        bpm_confidence=music.bpm_confidence,
+        loudness_lufs=loudness.integrated_lufs if loudness else None,
+        loudness_range_lu=loudness.range_lu if loudness else None,
+        true_peak_dbfs=loudness.true_peak_dbfs if loudness else None,
+        speech=tuple(speech),
+        silences=silences,
+        dead_air_seconds=round(sum(s.duration for s in silences if s.duration >= DEAD_AIR_MIN_S), 3),
+        note="; ".join(notes),
+    )
+
+
+_WARM = threading.Event()
+_WARM_LOCK = threading.Lock()
+
+
+def warm_up() -> None:
+    """Load silero and run librosa's numba kernels once, so the first video does not pay for it.
+    Later calls in the same process return at once."""
+    if _WARM.is_set():
+        return
+    with _WARM_LOCK:
+        if _WARM.is_set():
+            return
+        import numpy as np
+
+        t = np.arange(4 * SAMPLE_RATE, dtype=np.float32) / SAMPLE_RATE
+        clicks = (np.sin(2 * np.pi * 60 * t) * np.exp(-12 * (t % 0.5))).astype(np.float32)
+        speech_model()
+        detect_speech(clicks)
+        analyse_music(clicks)
+        _WARM.set()

@@ -1,0 +1,1 @@
+"""Media files: probing, storing, acquiring, decoding (plain Python, no Dagster)."""
