@@ -67,6 +67,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         "TIKTOK_CLIP_CHECKPOINT",
         "TIKTOK_CLIP_MODEL_CONFIG",
         "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
         "DAGSTER_HOME",
     ):
         monkeypatch.delenv(name, raising=False)

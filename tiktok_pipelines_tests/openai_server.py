@@ -122,7 +122,10 @@ class OpenAICompatibleServer:
     def __enter__(self) -> Self:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._request_handler_class())
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="openai-test-server", daemon=True)
+        # A short poll interval: shutdown() waits up to one interval, once per test.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="openai-test-server", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -220,6 +220,46 @@ CREATE TABLE hashtag_performance (
 	CONSTRAINT pk_hashtag_performance PRIMARY KEY (hashtag)
 );
 
+CREATE TABLE media_assets (
+	video_id VARCHAR(64) NOT NULL, 
+	status VARCHAR(16) NOT NULL, 
+	source_kind VARCHAR(16), 
+	storage_key TEXT, 
+	storage_uri TEXT, 
+	sha256 VARCHAR(64), 
+	fingerprint VARCHAR(128), 
+	size_bytes BIGINT, 
+	container VARCHAR(64), 
+	duration_s FLOAT, 
+	width INTEGER, 
+	height INTEGER, 
+	fps FLOAT, 
+	video_codec VARCHAR(32), 
+	audio_codec VARCHAR(32), 
+	has_audio BOOLEAN, 
+	probe JSONB, 
+	error TEXT, 
+	stored_at TIMESTAMP WITH TIME ZONE, 
+	pruned_at TIMESTAMP WITH TIME ZONE, 
+	CONSTRAINT pk_media_assets PRIMARY KEY (video_id), 
+	CONSTRAINT ck_media_assets_size_bytes_non_negative CHECK (size_bytes IS NULL OR size_bytes >= 0), 
+	CONSTRAINT ck_media_assets_duration_s_non_negative CHECK (duration_s IS NULL OR duration_s >= 0)
+);
+
+CREATE TABLE media_sources (
+	video_id VARCHAR(64) NOT NULL, 
+	kind VARCHAR(16) NOT NULL, 
+	name TEXT NOT NULL, 
+	location TEXT NOT NULL, 
+	fingerprint VARCHAR(128) NOT NULL, 
+	requested_fingerprint VARCHAR(128), 
+	caption TEXT, 
+	is_draft BOOLEAN NOT NULL, 
+	size_bytes BIGINT, 
+	discovered_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	CONSTRAINT pk_media_sources PRIMARY KEY (video_id)
+);
+
 CREATE TABLE sound_trends (
 	music_id VARCHAR(32) NOT NULL, 
 	as_of_date VARCHAR(10) NOT NULL, 
@@ -231,6 +271,44 @@ CREATE TABLE sound_trends (
 	likely_trending BOOLEAN NOT NULL, 
 	basis TEXT NOT NULL, 
 	CONSTRAINT pk_sound_trends PRIMARY KEY (music_id, as_of_date)
+);
+
+CREATE TABLE video_audio_features (
+	video_id VARCHAR(64) NOT NULL, 
+	extractor VARCHAR(64) NOT NULL, 
+	extractor_version VARCHAR(32) NOT NULL, 
+	status VARCHAR(16) NOT NULL, 
+	source_sha256 VARCHAR(64), 
+	has_audio BOOLEAN, 
+	speech_ratio FLOAT, 
+	music_ratio FLOAT, 
+	music_present BOOLEAN, 
+	bpm FLOAT, 
+	loudness_lufs FLOAT, 
+	dead_air_s FLOAT, 
+	payload JSONB NOT NULL, 
+	note TEXT, 
+	seconds FLOAT, 
+	extracted_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	CONSTRAINT pk_video_audio_features PRIMARY KEY (video_id)
+);
+
+CREATE TABLE video_caption_analysis (
+	video_id VARCHAR(64) NOT NULL, 
+	extractor VARCHAR(64) NOT NULL, 
+	extractor_version VARCHAR(32) NOT NULL, 
+	status VARCHAR(16) NOT NULL, 
+	source_sha256 VARCHAR(64), 
+	hashtag_count INTEGER, 
+	hashtag_spam BOOLEAN, 
+	cta_count INTEGER, 
+	claim_count INTEGER, 
+	hook_reinforced BOOLEAN, 
+	payload JSONB NOT NULL, 
+	note TEXT, 
+	seconds FLOAT, 
+	extracted_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	CONSTRAINT pk_video_caption_analysis PRIMARY KEY (video_id)
 );
 
 CREATE TABLE video_comments (
@@ -256,6 +334,23 @@ CREATE TABLE video_comments (
 CREATE INDEX ix_video_comments_cohort_id ON video_comments (cohort_id);
 
 CREATE INDEX ix_video_comments_video_id ON video_comments (video_id);
+
+CREATE TABLE video_keyframes (
+	video_id VARCHAR(64) NOT NULL, 
+	extractor VARCHAR(64) NOT NULL, 
+	extractor_version VARCHAR(32) NOT NULL, 
+	status VARCHAR(16) NOT NULL, 
+	source_sha256 VARCHAR(64), 
+	keyframe_count INTEGER, 
+	hook_strip_key TEXT, 
+	thumbnail_key TEXT, 
+	analysed_s FLOAT, 
+	payload JSONB NOT NULL, 
+	note TEXT, 
+	seconds FLOAT, 
+	extracted_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	CONSTRAINT pk_video_keyframes PRIMARY KEY (video_id)
+);
 
 CREATE TABLE video_kpis (
 	video_id VARCHAR(32) NOT NULL, 
@@ -283,6 +378,44 @@ CREATE TABLE video_kpis (
 	CONSTRAINT pk_video_kpis PRIMARY KEY (video_id)
 );
 
+CREATE TABLE video_onscreen_text (
+	video_id VARCHAR(64) NOT NULL, 
+	extractor VARCHAR(64) NOT NULL, 
+	extractor_version VARCHAR(32) NOT NULL, 
+	status VARCHAR(16) NOT NULL, 
+	source_sha256 VARCHAR(64), 
+	frames_with_text INTEGER, 
+	line_count INTEGER, 
+	lines_outside_safe_zone INTEGER, 
+	first_text_s FLOAT, 
+	text TEXT, 
+	redactions INTEGER, 
+	payload JSONB NOT NULL, 
+	note TEXT, 
+	seconds FLOAT, 
+	extracted_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	CONSTRAINT pk_video_onscreen_text PRIMARY KEY (video_id)
+);
+
+CREATE TABLE video_scene_cuts (
+	video_id VARCHAR(64) NOT NULL, 
+	extractor VARCHAR(64) NOT NULL, 
+	extractor_version VARCHAR(32) NOT NULL, 
+	status VARCHAR(16) NOT NULL, 
+	source_sha256 VARCHAR(64), 
+	cut_count INTEGER, 
+	first_cut_s FLOAT, 
+	mean_shot_s FLOAT, 
+	cuts_per_10s FLOAT, 
+	motion_mean FLOAT, 
+	analysed_s FLOAT, 
+	payload JSONB NOT NULL, 
+	note TEXT, 
+	seconds FLOAT, 
+	extracted_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	CONSTRAINT pk_video_scene_cuts PRIMARY KEY (video_id)
+);
+
 CREATE TABLE video_snapshots (
 	video_id VARCHAR(32) NOT NULL, 
 	collected_at TIMESTAMP WITH TIME ZONE NOT NULL, 
@@ -301,6 +434,46 @@ CREATE TABLE video_snapshots (
 );
 
 CREATE INDEX ix_video_snapshots_collected_at ON video_snapshots (collected_at);
+
+CREATE TABLE video_transcripts (
+	video_id VARCHAR(64) NOT NULL, 
+	extractor VARCHAR(64) NOT NULL, 
+	extractor_version VARCHAR(32) NOT NULL, 
+	status VARCHAR(16) NOT NULL, 
+	source_sha256 VARCHAR(64), 
+	model VARCHAR(128), 
+	confidence VARCHAR(8), 
+	language VARCHAR(16), 
+	word_count INTEGER, 
+	speech_s FLOAT, 
+	first_word_s FLOAT, 
+	text TEXT, 
+	redactions INTEGER, 
+	payload JSONB NOT NULL, 
+	note TEXT, 
+	seconds FLOAT, 
+	extracted_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	CONSTRAINT pk_video_transcripts PRIMARY KEY (video_id)
+);
+
+CREATE TABLE video_visual_tags (
+	video_id VARCHAR(64) NOT NULL, 
+	extractor VARCHAR(64) NOT NULL, 
+	extractor_version VARCHAR(32) NOT NULL, 
+	status VARCHAR(16) NOT NULL, 
+	source_sha256 VARCHAR(64), 
+	clip_status VARCHAR(16), 
+	brightness_mean FLOAT, 
+	sharpness_mean FLOAT, 
+	face_frames INTEGER, 
+	max_face_area FLOAT, 
+	tags JSONB, 
+	payload JSONB NOT NULL, 
+	note TEXT, 
+	seconds FLOAT, 
+	extracted_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	CONSTRAINT pk_video_visual_tags PRIMARY KEY (video_id)
+);
 
 CREATE TABLE videos (
 	video_id VARCHAR(32) NOT NULL, 

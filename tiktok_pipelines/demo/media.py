@@ -16,6 +16,7 @@ No Dagster here; the demo assets call `generate_clips` and read the truth files.
 
 from __future__ import annotations
 
+import colorsys
 import hashlib
 import json
 import os
@@ -292,58 +293,66 @@ def _hex(rng: random.Random, low: int, high: int) -> str:
     return "0x" + "".join(f"{rng.randint(low, high):02x}" for _ in range(3))
 
 
-def _look_life(rng: random.Random, size: str, fps: int) -> str:
+def _look_life(rng: random.Random, size: str, small: str, fps: int) -> str:
+    # the random first generations churn (a detector would see cuts), so skip them; the temporal mix
+    # turns each generation step into a short fade
     return (
-        f"life=s={size}:r={fps}:seed={rng.randint(1, 10**6)}:ratio=0.3:mold=12:"
-        f"life_color={_hex(rng, 120, 200)}:death_color=0x101010:mold_color={_hex(rng, 20, 60)}"
+        f"life=s={small}:r={fps}:seed={rng.randint(1, 10**6)}:ratio=0.3:mold=12:"
+        f"life_color={_hex(rng, 120, 200)}:death_color=0x101010:mold_color={_hex(rng, 20, 60)},"
+        f"trim=start_frame=20,setpts=PTS-STARTPTS,tmix=frames=4,scale={size}"
     )
 
 
-def _look_mandelbrot(rng: random.Random, size: str, fps: int) -> str:
+def _look_mandelbrot(rng: random.Random, size: str, small: str, fps: int) -> str:
     return (
-        f"mandelbrot=s={size}:r={fps}:maxiter=96:start_scale={rng.uniform(2.0, 3.0):.2f}:"
-        f"end_scale=0.3:end_pts=600,hue=h={rng.randint(0, 359)}"
+        f"mandelbrot=s={small}:r={fps}:maxiter=96:start_scale={rng.uniform(2.0, 3.0):.2f}:"
+        f"end_scale=0.3:end_pts=600,hue=h={rng.randint(0, 359)},scale={size}"
     )
 
 
-def _look_dark_gradient(rng: random.Random, size: str, fps: int) -> str:
+def _look_dark_gradient(rng: random.Random, size: str, small: str, fps: int) -> str:
     return (
-        f"gradients=s={size}:r={fps}:seed={rng.randint(1, 10**6)}:speed={rng.uniform(0.01, 0.02):.3f}:"
-        f"n=3:c0={_hex(rng, 0, 70)}:c1={_hex(rng, 20, 110)}:c2={_hex(rng, 0, 60)}"
+        f"gradients=s={small}:r={fps}:seed={rng.randint(1, 10**6)}:speed={rng.uniform(0.01, 0.02):.3f}:"
+        f"n=3:c0={_hex(rng, 0, 70)}:c1={_hex(rng, 20, 110)}:c2={_hex(rng, 0, 60)},scale={size}"
     )
 
 
-def _look_cellauto(rng: random.Random, size: str, fps: int) -> str:
+def _look_cellauto(rng: random.Random, size: str, small: str, fps: int) -> str:
+    # a scrolling binary texture: low contrast, or every scrolled frame looks like a new shot
     rule = rng.choice((18, 22, 26, 60, 90, 102, 150))
-    r, g, b = (rng.uniform(0.15, 0.45) for _ in range(3))
+    base = [rng.randint(20, 60) for _ in range(3)]
+    gain = [rng.uniform(0.12, 0.25) for _ in range(3)]
     return (
         f"cellauto=s={size}:r={fps}:seed={rng.randint(1, 10**6)}:rule={rule},"
-        f"colorchannelmixer=rr={r:.2f}:gg={g:.2f}:bb={b:.2f}"
+        f"lutrgb=r={base[0]}+val*{gain[0]:.2f}:g={base[1]}+val*{gain[1]:.2f}:b={base[2]}+val*{gain[2]:.2f}"
     )
 
 
-def _look_testsrc(rng: random.Random, size: str, fps: int) -> str:
+def _look_testsrc(rng: random.Random, size: str, small: str, fps: int) -> str:
     return f"testsrc2=s={size}:r={fps},hue=h={rng.randint(0, 359)}"
 
 
-def _look_bars(rng: random.Random, size: str, fps: int) -> str:
+def _look_bars(rng: random.Random, size: str, small: str, fps: int) -> str:
     source = rng.choice(("smptehdbars", "smptebars", "rgbtestsrc", "pal100bars"))
     speed = rng.choice((-1, 1)) * rng.uniform(0.002, 0.004)
-    return f"{source}=s={size}:r={fps},scroll=h={speed:.4f},hue=h={rng.randint(0, 359)}"
+    return f"{source}=s={size}:r={fps},scroll=h={speed:.4f}"
 
 
-def _look_bright_gradient(rng: random.Random, size: str, fps: int) -> str:
+def _look_bright_gradient(rng: random.Random, size: str, small: str, fps: int) -> str:
     return (
-        f"gradients=s={size}:r={fps}:seed={rng.randint(1, 10**6)}:speed={rng.uniform(0.01, 0.02):.3f}:"
-        f"c0={_hex(rng, 150, 255)}:c1={_hex(rng, 110, 230)}"
+        f"gradients=s={small}:r={fps}:seed={rng.randint(1, 10**6)}:speed={rng.uniform(0.01, 0.02):.3f}:"
+        f"c0={_hex(rng, 150, 255)}:c1={_hex(rng, 110, 230)},scale={size}"
     )
 
 
-def _look_wash(rng: random.Random, size: str, fps: int) -> str:
-    period = rng.uniform(12, 30)
+def _look_wash(rng: random.Random, size: str, small: str, fps: int) -> str:
+    # a flat colour whose hue sways; it never reaches red, where HSV hue wraps from 179 to 0 and a
+    # content detector would see a whole-frame change
+    red, green, blue = colorsys.hsv_to_rgb(rng.uniform(50, 290) / 360, rng.uniform(0.35, 0.7), rng.uniform(0.6, 0.9))
+    colour = "0x" + "".join(f"{round(c * 255):02x}" for c in (red, green, blue))
     return (
-        f"color=c={_hex(rng, 140, 230)}:s={size}:r={fps},"
-        f"hue=H=2*PI*t/{period:.1f}:s=1.5,noise=alls=8:allf=t+u"
+        f"color=c={colour}:s={small}:r={fps},"
+        f"hue=H=0.6*sin(2*PI*t/{rng.uniform(8, 20):.1f}):s=1.3,scale={size}"
     )
 
 
@@ -360,9 +369,9 @@ def _shot_frames(spec: ClipSpec) -> list[int]:
 
 def _shot_chains(spec: ClipSpec, rng: random.Random) -> tuple[list[str], list[str]]:
     """One filter chain per shot, and the look each one uses (kept in the truth for debugging)."""
-    rw = max(16, (spec.width // 4) // 2 * 2)
-    rh = max(16, (spec.height // 4) // 2 * 2)
+    rw, rh = (max(16, (side // 4) // 2 * 2) for side in (spec.width, spec.height))
     size = f"{rw}x{rh}"
+    small = f"{max(8, rw // 2 // 2 * 2)}x{max(8, rh // 2 // 2 * 2)}"  # smooth looks: an eighth
     family = rng.choice((_DARK, _BRIGHT))
     previous = None
     chains, names = [], []
@@ -370,7 +379,7 @@ def _shot_chains(spec: ClipSpec, rng: random.Random) -> tuple[list[str], list[st
         options = [look for look in _LOOKS[family] if look is not previous]
         look = rng.choice(options)
         chains.append(
-            f"{look(rng, size, spec.fps)},format=yuv420p,setsar=1,"
+            f"{look(rng, size, small, spec.fps)},format=yuv420p,setsar=1,"
             f"trim=end_frame={frames},setpts=PTS-STARTPTS[s{i}]"
         )
         names.append(look.__name__.removeprefix("_look_"))

@@ -60,8 +60,9 @@ class Extracted:
 def run_extraction(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, clock: ClockResource, name: str, version: str,
     extract: Callable[[dict], Extracted], *, extractor_on_error: str,
-) -> tuple[dict, dict, bool]:
-    """Skip-or-extract-and-store for one video; returns (media row, stored result row, skipped)."""
+) -> tuple[dict, dict, bool, dict]:
+    """Skip-or-extract-and-store for one video; returns (media row, stored result row, skipped, the
+    extractor's extra metadata for this materialization)."""
     from tiktok_pipelines.lib.extraction import results
 
     video_id = context.partition_key
@@ -70,7 +71,7 @@ def run_extraction(
     with wh.begin() as conn:
         row = results.load_result(conn, name, video_id)
     if results.is_current(row, version=version, source_sha256=media["sha256"]):
-        return media, row, True
+        return media, row, True, {}
     started = time.perf_counter()
     try:
         out = extract(media)
@@ -88,13 +89,13 @@ def run_extraction(
                             status=out.status, source_sha256=media["sha256"], now=clock.get().now(), scalars=out.scalars,
                             note=out.note, seconds=time.perf_counter() - started)
         row = results.load_result(conn, name, video_id)
-    context.add_output_metadata(out.metadata)
-    return media, row, False
+    return media, row, False, out.metadata
 
 
-def _result_metadata(row: dict, skipped: bool, **extra: object) -> dict:
+def _result_metadata(row: dict, skipped: bool, more: dict, **extra: object) -> dict:
     return {"status": row["status"], "skipped_already_extracted": skipped, "extractor": row["extractor"],
-            "extractor_version": row["extractor_version"], "note": row["note"] or "", "seconds": row["seconds"], **extra}
+            "extractor_version": row["extractor_version"], "note": row["note"] or "", "seconds": row["seconds"],
+            **extra, **more}
 
 
 def _keyframes(warehouse: WarehouseResource, video_id: str) -> list[dict]:
@@ -140,10 +141,10 @@ def audio_features(
             "dead_air_s": feats.dead_air_seconds,
         })
 
-    _, row, skipped = run_extraction(context, warehouse, clock, "audio_features", AUDIO_VERSION, extract,
+    _, row, skipped, more = run_extraction(context, warehouse, clock, "audio_features", AUDIO_VERSION, extract,
                                      extractor_on_error="silero-vad+librosa+ebur128")
     return dg.MaterializeResult(metadata=_result_metadata(
-        row, skipped, speech_ratio=row["speech_ratio"], music_ratio=row["music_ratio"], bpm=row["bpm"],
+        row, skipped, more, speech_ratio=row["speech_ratio"], music_ratio=row["music_ratio"], bpm=row["bpm"],
         loudness_lufs=row["loudness_lufs"], dead_air_s=row["dead_air_s"]))
 
 
@@ -202,10 +203,10 @@ def transcript(
             "first_word_s": words[0].start if words else None, "text": result.text, "redactions": result.redactions,
         }, metadata={"transcript": dg.MetadataValue.md(transcript_preview(result)), "backend": config.describe()})
 
-    media, row, skipped = run_extraction(context, warehouse, clock, "transcript", _asr_version(), extract,
+    media, row, skipped, more = run_extraction(context, warehouse, clock, "transcript", _asr_version(), extract,
                                          extractor_on_error=extraction.asr_backend)
     return dg.MaterializeResult(
-        metadata=_result_metadata(row, skipped, words=row["word_count"], confidence=row["confidence"] or "",
+        metadata=_result_metadata(row, skipped, more, words=row["word_count"], confidence=row["confidence"] or "",
                                   speech_s=row["speech_s"], redactions=row["redactions"]),
         check_results=[_times_check(row, media["duration_s"])],
     )
@@ -244,10 +245,10 @@ def onscreen_text(
         }, metadata={"lines": dg.MetadataValue.md(md_table(preview, ["frame", "t", "text", "height", "safe_zone"]) if preview
                                                   else "_no on-screen text_")})
 
-    _, row, skipped = run_extraction(context, warehouse, clock, "onscreen_text", OCR_VERSION, extract,
+    _, row, skipped, more = run_extraction(context, warehouse, clock, "onscreen_text", OCR_VERSION, extract,
                                      extractor_on_error="tesseract")
     return dg.MaterializeResult(metadata=_result_metadata(
-        row, skipped, frames_with_text=row["frames_with_text"], lines=row["line_count"],
+        row, skipped, more, frames_with_text=row["frames_with_text"], lines=row["line_count"],
         lines_outside_safe_zone=row["lines_outside_safe_zone"]))
 
 
@@ -279,11 +280,11 @@ def visual_tags(
                              "tags": [{"family": t.family, "label": t.label, "score": t.score} for t in tags.tags],
                          })
 
-    _, row, skipped = run_extraction(context, warehouse, clock, "visual_tags", _visual_version(), extract,
+    _, row, skipped, more = run_extraction(context, warehouse, clock, "visual_tags", _visual_version(), extract,
                                      extractor_on_error="opencv")
     tag_list = ", ".join(f"{t['family']}={t['label']}" for t in (row["tags"] or [])) or "none"
     return dg.MaterializeResult(metadata=_result_metadata(
-        row, skipped, clip_status=row["clip_status"], tags=dg.MetadataValue.text(tag_list),
+        row, skipped, more, clip_status=row["clip_status"], tags=dg.MetadataValue.text(tag_list),
         face_frames=row["face_frames"], brightness_mean=row["brightness_mean"]))
 
 
@@ -296,7 +297,7 @@ def _caption_for(conn, video_id: str) -> tuple[str | None, list[str] | None]:  #
     from tiktok_pipelines.lib.media.catalog import load_source
     from tiktok_pipelines.lib.warehouse.schema import videos
 
-    row = conn.execute(select(videos.c.description, videos.c.hashtags).where(videos.c.video_id == video_id)).first()
+    row = conn.execute(select(videos.c.caption, videos.c.hashtags).where(videos.c.video_id == video_id)).first()
     if row is not None:
         return row[0], list(row[1] or [])
     source = load_source(conn, video_id)
@@ -328,9 +329,9 @@ def caption_analysis(
             "claim_count": len(result.claims), "hook_reinforced": result.hook_reinforced,
         })
 
-    _, row, skipped = run_extraction(context, warehouse, clock, "caption_analysis", _caption_version(), extract,
+    _, row, skipped, more = run_extraction(context, warehouse, clock, "caption_analysis", _caption_version(), extract,
                                      extractor_on_error="caption-rules")
     payload = row["payload"]
     return dg.MaterializeResult(metadata=_result_metadata(
-        row, skipped, hook=dg.MetadataValue.text(payload.get("hook", "")), ctas=dg.MetadataValue.text(", ".join(payload.get("ctas", []))),
+        row, skipped, more, hook=dg.MetadataValue.text(payload.get("hook", "")), ctas=dg.MetadataValue.text(", ".join(payload.get("ctas", []))),
         claims=dg.MetadataValue.text(", ".join(payload.get("claims", []))), hook_reinforced=str(row["hook_reinforced"])))

@@ -23,6 +23,7 @@ import threading
 import time
 import wave
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -253,6 +254,8 @@ class PocketsphinxBackend:
                 self._decoder.process_raw(chunk, full_utt=True)
                 self._decoder.end_utt()
             except RuntimeError as exc:
+                with suppress(RuntimeError):  # leave the shared decoder ready for the next utterance
+                    self._decoder.end_utt()
                 raise AsrFailed(f"pocketsphinx could not decode {wav_path} at {offset:.2f} s: {exc}") from None
             raw = [(s.word, s.start_frame, s.end_frame, s.prob) for s in self._decoder.seg()]
         words = []
@@ -273,10 +276,9 @@ def _spoken_word(token: str) -> str:
 
 
 def _posterior(value: float) -> float:
-    # pocketsphinx 5.1.1's Python Segment.prob is already the exponentiated lattice posterior (measured:
-    # 0..1); older bindings returned the log value, which is negative.
-    p = math.exp(value) if value < 0 else value
-    return min(1.0, max(0.0, p))
+    # pocketsphinx 5.x's Segment.prob is the word's lattice posterior already exponentiated (measured on
+    # 5.1.1: 0.03-0.97 for words, 1.0 for <s>); the clamp guards rounding, not a log scale.
+    return min(1.0, max(0.0, float(value)))
 
 
 class FasterWhisperBackend:
@@ -287,7 +289,7 @@ class FasterWhisperBackend:
     def __init__(self, config: AsrConfig) -> None:
         self.model = config.model_label
         self.confidence: Confidence = _whisper_size_confidence(config.model)
-        self._language = config.language
+        self._language = _language_code(config.language)
         problems = []
         try:
             import faster_whisper
@@ -390,28 +392,43 @@ class OpenAIBackend:
                             file=audio,
                             response_format="verbose_json",
                             timestamp_granularities=["word", "segment"],
-                            language=cfg.language.split("-")[0].lower(),  # the API takes ISO 639-1 ("en")
+                            language=_language_code(cfg.language),
                         )
                     return verbose_json_segments(_as_dict(response))
                 except openai.APIStatusError as exc:
-                    status = exc.status_code
-                    if status == 429 and exc.code == "insufficient_quota":
-                        raise AsrUnavailable(f"{where} refused: quota exhausted (429 insufficient_quota)") from None
-                    if status in (401, 403):
-                        raise AsrUnavailable(f"{where} rejected the API key (HTTP {status})") from None
-                    if status == 404:
-                        raise AsrUnavailable(f"{where} has no model {self.model!r} or no transcription endpoint (HTTP 404)") from None
-                    if not (status in (408, 409, 429) or status >= 500):
-                        raise AsrFailed(f"{where} answered HTTP {status}: {_scrub(_api_message(exc), key)}") from None
-                    failures.append(f"HTTP {status}")
+                    failures.append(_retryable_status(exc, where=where, model=self.model, key=key))
                 except openai.APIConnectionError as exc:  # includes timeouts
-                    failures.append(_scrub(type(exc).__name__, key))
+                    failures.append(type(exc).__name__)
+                except openai.APIError as exc:  # e.g. a body that is not verbose_json
+                    raise AsrFailed(f"{where}: {type(exc).__name__}: {_scrub(_api_message(exc), key)}") from None
                 if attempt < OPENAI_MAX_RETRIES:
                     delay = OPENAI_RETRY_DELAYS_S[min(attempt, len(OPENAI_RETRY_DELAYS_S) - 1)]
                     if time.monotonic() + delay >= deadline:
                         break
                     time.sleep(delay)
         raise AsrFailed(f"{where} failed after {len(failures)} attempt(s): {', '.join(failures)}")
+
+
+def _retryable_status(exc: Any, *, where: str, model: str, key: str) -> str:
+    """"HTTP nnn" for an error worth retrying; raises AsrUnavailable / AsrFailed for the others.
+
+    Chained exceptions are dropped (`from None`): the client's error holds the request, headers and all.
+    """
+    status = exc.status_code
+    if status == 429 and exc.code == "insufficient_quota":
+        raise AsrUnavailable(f"{where} refused: quota exhausted (429 insufficient_quota)") from None
+    if status in (401, 403):
+        raise AsrUnavailable(f"{where} rejected the API key (HTTP {status})") from None
+    if status == 404:
+        raise AsrUnavailable(f"{where} has no model {model!r} or no transcription endpoint (HTTP 404)") from None
+    if status in (408, 409, 429) or status >= 500:
+        return f"HTTP {status}"
+    raise AsrFailed(f"{where} answered HTTP {status}: {_scrub(_api_message(exc), key)}") from None
+
+
+def _language_code(language: str) -> str:
+    """ISO 639-1, as Whisper and the API take it: "en-US" -> "en"."""
+    return language.replace("_", "-").split("-")[0].strip().lower()
 
 
 def _openai_key() -> str:
@@ -433,7 +450,7 @@ def _as_dict(response: Any) -> dict[str, Any]:
     if isinstance(response, dict):
         return response
     if hasattr(response, "model_dump"):
-        return response.model_dump()
+        return response.model_dump(warnings=False)  # a malformed body is reported below, not warned about
     raise AsrFailed(f"unexpected transcription response of type {type(response).__name__}")
 
 

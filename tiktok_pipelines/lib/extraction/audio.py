@@ -9,7 +9,7 @@ tempo, how loud it is, and where it goes quiet.
   and voices do not) and sustained tones (spectral peaks that hold for seconds). The tempo is
   reported only when music is present.
 
-Everything heavy (torch, silero, librosa, numba) is imported inside the functions that need it.
+Everything heavy (torch, silero, scipy) is imported inside the functions that need it.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ TONE_MIN_DB = 22.0
 TONE_CONTEXT_S = 5.0
 MUSIC_MIN_LEVEL_DB = -60.0
 ONSET_MIN_STD_DB = 0.25  # onset envelopes are spectral flux in dB; steadier than this has no onsets
-BPM_MIN_CLARITY = 0.2  # below it the pulse is too vague to name a tempo
+TEMPO_MIN_FREE_S = 4.0  # speech-free audio needed to time the beat there instead of over everything
+BPM_MIN_CLARITY = 0.35  # below it the pulse is too vague to name a tempo (speech over a pad: 0.22)
 LOUDNESS_FLOOR_LUFS = -70.0  # EBU R128's absolute gate: at or below it nothing was measurable
 
 _STDERR_TAIL = 400
@@ -292,6 +293,11 @@ def detect_speech(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> list[S
 
 
 # --- music ---------------------------------------------------------------------------------------------
+#
+# Plain numpy/scipy rather than librosa: librosa's import compiles numba kernels (25-35 s with a cold
+# cache, ~2 s per process with a warm one), which a per-video worker would pay for an STFT, a mel
+# filterbank and a spectral flux that are a few lines each. The onset envelope below is librosa's
+# default (`onset_strength`: mean positive flux of the 128-band mel spectrogram in dB, 80 dB range).
 
 
 @dataclass(frozen=True)
@@ -303,111 +309,9 @@ class MusicReport:
     windows: tuple[bool, ...]  # one per 1-s window: music heard there
 
 
-def _ensure_numba_cache() -> None:
-    # numba compiles librosa's kernels on first use (11-30 s); a persistent cache makes that once per machine.
-    if not os.environ.get("NUMBA_CACHE_DIR"):
-        cache = Path.home() / ".cache" / "tiktok_pipelines" / "numba"
-        try:
-            cache.mkdir(parents=True, exist_ok=True)
-            os.environ["NUMBA_CACHE_DIR"] = str(cache)
-        except OSError:
-            pass  # read-only home: numba falls back to compiling in memory
-
-
-def _librosa():  # the librosa module, imported once the numba cache is set
-    _ensure_numba_cache()
-    import librosa
-
-    return librosa
-
-
-def _pulse_clarity(envelope: np.ndarray, lag: int) -> float:
-    """Normalised autocorrelation of an onset envelope at the beat period (1 = perfectly periodic)."""
-    import numpy as np
-
-    if lag < 2 or len(envelope) <= lag + 1 or float(envelope.std()) < ONSET_MIN_STD_DB:
-        return 0.0  # no onsets worth the name: a steady tone's beating is not a beat
-    e = envelope - envelope.mean()
-    energy = float(np.dot(e, e))
-    best = max(float(np.dot(e[:-k], e[k:])) for k in (lag - 1, lag, lag + 1))
-    return max(0.0, min(1.0, best / energy))
-
-
-def _refined_period(envelope: np.ndarray, lag: int) -> float:
-    """The beat period in frames with sub-frame precision: the autocorrelation peak near the largest
-    multiple of the coarse lag that the envelope still covers well, divided back by that multiple."""
-    import numpy as np
-
-    e = envelope - envelope.mean()
-    ac = np.correlate(e, e, mode="full")[len(e) - 1 :]
-    multiple = max(1, min(8, (len(e) // 3) // max(lag, 1)))
-    centre = lag * multiple
-    lo, hi = max(1, centre - multiple - 1), min(len(ac) - 2, centre + multiple + 1)
-    if hi <= lo:
-        return float(lag)
-    peak = lo + int(np.argmax(ac[lo : hi + 1]))
-    a, b, c = ac[peak - 1], ac[peak], ac[peak + 1]
-    denom = a - 2 * b + c
-    offset = 0.5 * (a - c) / denom if denom < 0 else 0.0
-    return (peak + max(-0.5, min(0.5, offset))) / multiple
-
-
-def _fold_bpm(bpm: float) -> float:
-    while bpm < BPM_MIN:
-        bpm *= 2
-    while bpm > BPM_MAX:
-        bpm /= 2
-    return bpm
-
-
-@dataclass(frozen=True)
-class _Envelope:
-    name: str
-    values: np.ndarray
-    lag: int  # beat period in frames
-    clarity: float
-
-
-def _onset_envelopes(samples: np.ndarray, sample_rate: int) -> tuple[np.ndarray, list[_Envelope]]:
-    import numpy as np
-
-    librosa = _librosa()
-    spectrum = np.abs(librosa.stft(samples, n_fft=N_FFT, hop_length=HOP))
-    mel = librosa.feature.melspectrogram(S=spectrum**2, sr=sample_rate, n_fft=N_FFT, hop_length=HOP)
-    full = librosa.onset.onset_strength(S=librosa.power_to_db(mel), sr=sample_rate, hop_length=HOP)
-    # Kicks sit below ~120 Hz, voices above: this band keeps its pulse under speech.
-    freqs = librosa.fft_frequencies(sr=sample_rate, n_fft=N_FFT)
-    sub = spectrum[(freqs >= 30) & (freqs <= 120)].sum(axis=0)
-    # Floor the band 60 dB under the loudest frame so that leakage from higher notes, which beats
-    # against itself, cannot pose as a kick.
-    floor = max(float(spectrum.sum(axis=0).max()) * 1e-3, 1e-5)
-    sub_db = 20 * np.log10(np.maximum(sub, floor))
-    sub_flux = np.maximum(0.0, np.diff(sub_db, prepend=sub_db[:1]))
-    envelopes = []
-    for name, values in (("full", full), ("sub", sub_flux)):
-        tempo = float(librosa.feature.tempo(onset_envelope=values, sr=sample_rate, hop_length=HOP)[0])
-        lag = round(60.0 * sample_rate / HOP / tempo) if tempo > 0 else 0
-        envelopes.append(_Envelope(name, values, lag, _pulse_clarity(values, lag)))
-    return spectrum, envelopes
-
-
-def _sustained_tone_db(spectrum: np.ndarray, band: np.ndarray) -> float:
-    """How far the strongest partial that holds through a stretch stands above its neighbours, in dB.
-    The 5th percentile over time keeps only what sounds nearly all the time: a held chord or pad
-    survives it, a voice's moving harmonics and the gaps between its words do not."""
-    import numpy as np
-    from scipy.ndimage import median_filter
-
-    if spectrum.shape[1] == 0:
-        return 0.0
-    floor_db = 20 * np.log10(np.maximum(np.percentile(spectrum, 5, axis=1), 1e-6))
-    prominence = floor_db - median_filter(floor_db, size=41, mode="nearest")
-    return float(prominence[band].max())
-
-
 @dataclass(frozen=True)
 class WindowCues:
-    """What one 1-s window sounds like: level, and the three music cues."""
+    """What one 1-s window sounds like: its level and the three music cues."""
 
     level_db: float  # RMS, dBFS
     pulse_full: float  # onset autocorrelation at the beat period, 4 s around the window (0..1)
@@ -421,62 +325,260 @@ class WindowCues:
         return self.pulse_sub >= PULSE_SUB_MIN or self.pulse_full >= PULSE_FULL_MIN or self.tone_db >= TONE_MIN_DB
 
 
-def music_cues(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> tuple[list[WindowCues], list[_Envelope]]:
-    """Per 1-s window: loudness and the music cues, plus the onset envelopes they came from."""
+@dataclass(frozen=True)
+class OnsetEnvelope:
+    name: str  # "full" or "sub"
+    values: np.ndarray  # one value per STFT frame
+    autocorrelation: np.ndarray  # over the frames without speech when there are enough of them
+    lag: int  # beat period in frames, 0 when there is no pulse
+    clarity: float  # normalised autocorrelation at that period (0..1)
+
+
+def _spectrogram(samples: np.ndarray) -> np.ndarray:
+    """Magnitude STFT as frames x bins: periodic Hann, N_FFT, HOP, frames centred (zero padding)."""
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+    from scipy import fft
+
+    padded = np.pad(np.asarray(samples, dtype=np.float32), N_FFT // 2)
+    if padded.size < N_FFT:
+        padded = np.pad(padded, (0, N_FFT - padded.size))
+    frames = sliding_window_view(padded, N_FFT)[::HOP]
+    window = np.hanning(N_FFT + 1)[:-1].astype(np.float32)
+    out = np.empty((frames.shape[0], N_FFT // 2 + 1), dtype=np.float32)
+    for a in range(0, frames.shape[0], 1024):  # bounded temporaries on long files
+        out[a : a + 1024] = np.abs(fft.rfft(frames[a : a + 1024] * window, axis=1))
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _mel_filters(sample_rate: int, n_mels: int = 128) -> np.ndarray:
+    """Triangular mel filters, bins x bands. Unnormalised: a per-band gain is a constant in dB,
+    which the flux (a difference over time) cancels."""
     import numpy as np
 
-    librosa = _librosa()
-    spectrum, envelopes = _onset_envelopes(samples, sample_rate)
-    freqs = librosa.fft_frequencies(sr=sample_rate, n_fft=N_FFT)
-    band = (freqs >= 80) & (freqs <= 4000)
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / sample_rate)
+    top = 2595.0 * np.log10(1.0 + (sample_rate / 2) / 700.0)
+    edges = 700.0 * (10.0 ** (np.linspace(0.0, top, n_mels + 2) / 2595.0) - 1.0)
+    lower = (freqs[:, None] - edges[None, :-2]) / np.diff(edges)[None, :-1]
+    upper = (edges[None, 2:] - freqs[:, None]) / np.diff(edges)[None, 1:]
+    return np.maximum(0.0, np.minimum(lower, upper)).astype(np.float32)
+
+
+def _band(sample_rate: int, low_hz: float, high_hz: float) -> slice:
+    per_bin = sample_rate / N_FFT
+    return slice(max(0, math.ceil(low_hz / per_bin)), min(N_FFT // 2 + 1, math.floor(high_hz / per_bin) + 1))
+
+
+def _full_band_flux(spectrum: np.ndarray, sample_rate: int) -> np.ndarray:
+    import numpy as np
+
+    mel_db = 10.0 * np.log10(np.maximum((spectrum**2) @ _mel_filters(sample_rate), 1e-10))
+    mel_db = np.maximum(mel_db, mel_db.max() - 80.0)
+    return np.concatenate([[0.0], np.maximum(0.0, np.diff(mel_db, axis=0)).mean(axis=1)])
+
+
+def _sub_band_flux(spectrum: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Kicks sit below ~120 Hz and voices above, so this band keeps its pulse under speech."""
+    import numpy as np
+
+    sub = spectrum[:, _band(sample_rate, 30, 120)].sum(axis=1)
+    # Floored 60 dB under the loudest frame so that leakage from higher notes, which beats against
+    # itself, cannot pose as a kick.
+    floor = max(float(spectrum.sum(axis=1).max()) * 1e-3, 1e-5)
+    sub_db = 20.0 * np.log10(np.maximum(sub, floor))
+    return np.concatenate([[0.0], np.maximum(0.0, np.diff(sub_db))])
+
+
+def _autocorrelation(envelope: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+    """Autocorrelation over the frames in `keep` (all when None), each lag averaged over the pairs of
+    kept frames it has, normalised to 1 at lag 0; zeros when those frames hold no onsets."""
+    import numpy as np
+    from scipy import fft
+
+    n = envelope.size
+    weights = np.ones(n) if keep is None else keep.astype(np.float64)
+    kept = envelope[weights > 0]
+    if kept.size < 4 or float(kept.std()) < ONSET_MIN_STD_DB:
+        return np.zeros(max(n, 1))  # a steady tone's beating is not a beat
+    e = (envelope - kept.mean()) * weights
+    size = fft.next_fast_len(2 * n)
+    products = fft.irfft(np.abs(fft.rfft(e, size)) ** 2, size)[:n]
+    pairs = np.rint(fft.irfft(np.abs(fft.rfft(weights, size)) ** 2, size)[:n])
+    # Lags with few pairs left are noise, not evidence.
+    ac = np.where(pairs >= min(n // 4, 2 * MUSIC_WINDOW_S * SAMPLE_RATE / HOP), products / np.maximum(pairs, 1), 0.0)
+    return ac / ac[0]
+
+
+def _beat_lag(ac: np.ndarray, fps: float) -> int:
+    """The beat period in frames: the autocorrelation peak between 30 and 320 BPM, weighted by
+    librosa's tempo prior (log-normal around 120 BPM, one octave wide) to settle octave doubt."""
+    import numpy as np
+
+    first, last = math.ceil(60.0 * fps / 320.0), min(math.floor(60.0 * fps / 30.0), ac.size // 2)
+    if last - first < 2:
+        return 0
+    lags = np.arange(first, last + 1)
+    values = ac[lags]
+    peaks = (values > 0) & (values >= ac[lags - 1]) & (values >= ac[lags + 1])
+    if not peaks.any():
+        return 0
+    prior = np.exp(-0.5 * np.log2(60.0 * fps / lags / 120.0) ** 2)
+    lag = int(lags[np.argmax(np.where(peaks, values * prior, -np.inf))])
+    # The prior leans to 120, so a fast beat (175) can lose to its own half tempo, whose period is a
+    # multiple of the beat's and so correlates as well. A beat at half the lag that correlates nearly
+    # as strongly is the real one.
+    half = lag // 2
+    if half >= first and 60.0 * fps / (lag / 2) <= BPM_MAX * 1.03:
+        near = ac[half - 1 : half + 2 + lag % 2]
+        if near.max() >= 0.9 * ac[lag]:
+            return half - 1 + int(np.argmax(near))
+    return lag
+
+
+def _pulse_clarity(envelope: np.ndarray, lag: int) -> float:
+    """Normalised autocorrelation of an onset envelope at the beat period (1 = perfectly periodic)."""
+    import numpy as np
+
+    if lag < 2 or envelope.size <= lag + 1 or float(envelope.std()) < ONSET_MIN_STD_DB:
+        return 0.0
+    e = envelope - envelope.mean()
+    energy = float(np.dot(e, e)) / e.size
+    best = max(float(np.dot(e[:-k], e[k:])) / (e.size - k) for k in (lag - 1, lag, lag + 1))
+    return max(0.0, min(1.0, best / energy))
+
+
+def _speech_free_frames(n_frames: int, sample_rate: int, speech: Sequence[Span]) -> np.ndarray | None:
+    """Frames nobody speaks over, or None when they add up to too little to time a beat on: the
+    tempo is measured where the voice's own rhythm cannot pass for one."""
+    import numpy as np
+
+    if not speech:
+        return None
     fps = sample_rate / HOP
-    seconds = len(samples) / sample_rate
+    keep = np.ones(n_frames, dtype=bool)
+    for span in speech:
+        keep[max(0, int((span.start - 0.1) * fps)) : max(0, math.ceil((span.end + 0.1) * fps))] = False
+    return keep if keep.sum() >= TEMPO_MIN_FREE_S * fps else None
+
+
+def onset_envelopes(spectrum: np.ndarray, sample_rate: int, speech: Sequence[Span] = ()) -> list[OnsetEnvelope]:
+    """The full-band and sub-bass onset envelopes, each with its beat period and pulse clarity."""
+    fps = sample_rate / HOP
+    keep = _speech_free_frames(spectrum.shape[0], sample_rate, speech)
+    envelopes = []
+    for name, values in (("full", _full_band_flux(spectrum, sample_rate)), ("sub", _sub_band_flux(spectrum, sample_rate))):
+        ac = _autocorrelation(values, keep)
+        lag = _beat_lag(ac, fps)
+        clarity = max(0.0, min(1.0, float(ac[lag - 1 : lag + 2].max()))) if lag else 0.0
+        envelopes.append(OnsetEnvelope(name, values, ac, lag, clarity))
+    return envelopes
+
+
+def _refined_bpm(envelope: OnsetEnvelope, sample_rate: int) -> float:
+    """Tempo with sub-frame precision: take the autocorrelation peak near the largest multiple of the
+    beat period that still stands out (the speech-free stretches may be too short for long lags),
+    interpolate it, divide back by the multiple. At hop 256 one period alone is only resolved to
+    16 ms, about 1.3 BPM at 140."""
+    import numpy as np
+
+    ac, lag = envelope.autocorrelation, envelope.lag
+    period = float(lag)
+    for multiple in range(min(8, (ac.size - 3) // lag), 0, -1):
+        lo, hi = max(1, lag * multiple - multiple - 1), min(ac.size - 2, lag * multiple + multiple + 1)
+        peak = lo + int(np.argmax(ac[lo : hi + 1]))
+        if ac[peak] < 0.5 * envelope.clarity or peak in (lo, hi):
+            continue  # no clear peak at this multiple: try a shorter one
+        a, b, c = ac[peak - 1], ac[peak], ac[peak + 1]
+        curvature = a - 2 * b + c
+        offset = 0.5 * (a - c) / curvature if curvature < 0 else 0.0
+        period = (peak + max(-0.5, min(0.5, offset))) / multiple
+        break
+    bpm = 60.0 * sample_rate / HOP / period
+    # Fold into the dance range, with a little slack so that 69.9 for a 70 BPM track stays 70, not 140.
+    while bpm < BPM_MIN * 0.97:
+        bpm *= 2
+    while bpm > BPM_MAX * 1.03:
+        bpm /= 2
+    return bpm
+
+
+def _sustained_tone_db(band_spectrum: np.ndarray, margin: int) -> float:
+    """How far the strongest partial that holds through a stretch stands above its neighbours, in dB.
+    The 5th percentile over time keeps only what sounds nearly all the time: a held chord or pad
+    survives it, a voice's moving harmonics and the gaps between its words do not."""
+    import numpy as np
+    from scipy.ndimage import median_filter
+
+    if band_spectrum.shape[1] == 0:
+        return 0.0
+    floor_db = 20.0 * np.log10(np.maximum(np.percentile(band_spectrum, 5, axis=1), 1e-6))
+    prominence = floor_db - median_filter(floor_db, size=2 * margin + 1, mode="nearest")
+    return float(prominence[margin:-margin].max())
+
+
+def music_cues(
+    samples: np.ndarray, sample_rate: int = SAMPLE_RATE, speech: Sequence[Span] = ()
+) -> tuple[list[WindowCues], list[OnsetEnvelope]]:
+    """Per 1-s window: level and the music cues, plus the onset envelopes they came from."""
+    import numpy as np
+
+    samples = np.asarray(samples, dtype=np.float32)
+    spectrum = _spectrogram(samples)
+    envelopes = onset_envelopes(spectrum, sample_rate, speech)
+    full, sub = envelopes
+    fps = sample_rate / HOP
+    n_frames = spectrum.shape[0]
+    seconds = samples.size / sample_rate
     # A trailing scrap shorter than a quarter window is not judged on its own.
     n_windows = max(1, math.ceil(seconds / MUSIC_WINDOW_S - 0.25))
-    n_frames = spectrum.shape[1]
-    full, sub = envelopes
+    margin = 20  # bins either side for the median that a partial must stand out from
+    band = _band(sample_rate, 80, 4000)
+    band = slice(max(0, band.start - margin), band.stop + margin)
+    # Bins x frames, every other frame: percentiles over time are the costly part of this pass.
+    tonal = np.ascontiguousarray(spectrum[::2, band].T)
+    tonal_fps = fps / 2
+
+    def frames(start_s: float, end_s: float, rate: float = fps, limit: int = n_frames) -> slice:
+        return slice(max(0, int(start_s * rate)), max(0, min(limit, math.ceil(end_s * rate))))
+
+    context = int(TONE_CONTEXT_S / MUSIC_WINDOW_S)
+    tone_from = {
+        k: _sustained_tone_db(tonal[:, frames(k * MUSIC_WINDOW_S, k * MUSIC_WINDOW_S + TONE_CONTEXT_S, tonal_fps, tonal.shape[1])], margin)
+        for k in range(1 - context, n_windows)
+    }
     step = int(MUSIC_WINDOW_S * sample_rate)
-
-    def frames(start_s: float, end_s: float) -> slice:
-        return slice(max(0, int(start_s * fps)), max(0, min(n_frames, math.ceil(end_s * fps))))
-
     cues = []
     for i in range(n_windows):
         t0, t1 = i * MUSIC_WINDOW_S, (i + 1) * MUSIC_WINDOW_S
-        chunk = samples[i * step : (i + 1) * step]
-        level = 10 * math.log10(max(float(np.mean(chunk.astype(np.float64) ** 2)) if chunk.size else 0.0, 1e-12))
+        chunk = samples[i * step : (i + 1) * step].astype(np.float64)
+        level = 10.0 * math.log10(max(float(np.mean(chunk**2)) if chunk.size else 0.0, 1e-12))
         around = frames(t0 - 1.5, t1 + 1.5)
-        # Looking 5 s back or 5 s ahead keeps a window at the edge of a music stretch inside it.
-        tone = max(
-            _sustained_tone_db(spectrum[:, frames(t1 - TONE_CONTEXT_S, t1)], band),
-            _sustained_tone_db(spectrum[:, frames(t0, t0 + TONE_CONTEXT_S)], band),
-        )
         cues.append(
             WindowCues(
                 level_db=level,
                 pulse_full=_pulse_clarity(full.values[around], full.lag),
                 pulse_sub=_pulse_clarity(sub.values[around], sub.lag),
-                tone_db=tone,
+                # The 5 s ending with this window or starting with it: a window at the edge of a music
+                # stretch still lies inside one of them.
+                tone_db=max(tone_from[i + 1 - context], tone_from[i]),
             )
         )
     return cues, envelopes
 
 
-def analyse_music(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> MusicReport:
-    """Whether music plays, in which 1-s windows, and at what tempo (None without music)."""
-    cues, envelopes = music_cues(samples, sample_rate)
+def analyse_music(samples: np.ndarray, sample_rate: int = SAMPLE_RATE, speech: Sequence[Span] = ()) -> MusicReport:
+    """Whether music plays, in which 1-s windows, and at what tempo (None without music or pulse).
+    `speech` (from `detect_speech`) lets the tempo be timed on the stretches without a voice."""
+    cues, envelopes = music_cues(samples, sample_rate, speech)
     windows = tuple(c.is_music for c in cues)
-    music_windows = sum(windows)
-    ratio = music_windows / len(windows) if windows else 0.0
-    present = music_windows >= MUSIC_MIN_WINDOWS and ratio >= MUSIC_MIN_SHARE
-    if not present:
-        return MusicReport(False, round(ratio, 3), None, None, windows)
+    ratio = round(sum(windows) / len(windows), 3)
+    if sum(windows) < MUSIC_MIN_WINDOWS or ratio < MUSIC_MIN_SHARE:
+        return MusicReport(False, ratio, None, None, windows)
     beat = max(envelopes, key=lambda e: e.clarity)
-    if beat.lag < 2 or beat.clarity < BPM_MIN_CLARITY:
-        return MusicReport(True, round(ratio, 3), None, round(beat.clarity, 3), windows)
-    period = _refined_period(beat.values, beat.lag)
-    bpm = _fold_bpm(60.0 * sample_rate / HOP / period)
-    return MusicReport(True, round(ratio, 3), round(bpm, 1), round(beat.clarity, 3), windows)
+    if not beat.lag or beat.clarity < BPM_MIN_CLARITY:  # a pad with no beat has no tempo to report
+        return MusicReport(True, ratio, None, round(beat.clarity, 3), windows)
+    return MusicReport(True, ratio, round(_refined_bpm(beat, sample_rate), 1), round(beat.clarity, 3), windows)
 
 
 # --- the whole pass --------------------------------------------------------------------------------------
@@ -514,7 +616,7 @@ def analyse_audio(
             raise AudioDecodeError(f"{media_path.name}: the audio stream decoded to {samples.size / rate:.2f} s of sound")
         analysed = samples.size / rate
         speech = detect_speech(samples, rate)
-        music = analyse_music(samples, rate)
+        music = analyse_music(samples, rate, speech)
         loudness, loudness_error = _collect_loudness(loudness_proc, media_path, analysed)
     finally:
         if loudness_proc.poll() is None:
@@ -574,8 +676,8 @@ _WARM_LOCK = threading.Lock()
 
 
 def warm_up() -> None:
-    """Load silero and run librosa's numba kernels once, so the first video does not pay for it.
-    Later calls in the same process return at once."""
+    """Load silero and run the music pass once, so the first video does not pay for imports and
+    the model load. Later calls in the same process return at once."""
     if _WARM.is_set():
         return
     with _WARM_LOCK:

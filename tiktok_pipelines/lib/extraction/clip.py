@@ -115,7 +115,7 @@ TAG_FAMILIES: dict[str, tuple[str, ...]] = {
 
 # What each label is written as inside the templates; a label without an entry is used as written.
 LABEL_PHRASES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("subject", "person talking to camera"): ("a person talking to the camera", "a creator speaking into a phone camera"),
+    ("subject", "person talking to camera"): ("a person talking to the camera", "a creator talking into a phone"),
     ("subject", "group of people"): ("a group of people", "several friends together"),
     ("subject", "hands demonstrating"): ("hands demonstrating a product", "hands holding and using an item"),
     ("subject", "product"): ("a product", "a packaged consumer product"),
@@ -149,11 +149,11 @@ LABEL_PHRASES: dict[tuple[str, str], tuple[str, ...]] = {
     ("emotion", "angry"): ("an angry person",),
     ("emotion", "neutral"): ("a person with a neutral expression",),
     ("emotion", "none"): ("a scene with no person", "an object with no face"),
-    ("aesthetics", "professional studio production"): ("a professional studio shot", "a polished commercial advertisement"),
+    ("aesthetics", "professional studio production"): ("a professional studio shot", "a polished commercial ad"),
     ("aesthetics", "casual phone footage"): ("an amateur phone video", "authentic user-generated content"),
     ("aesthetics", "blurry low quality"): ("a blurry low quality photo", "a pixelated image"),
     ("aesthetics", "dark and poorly lit"): ("a dark poorly lit photo", "an underexposed image"),
-    ("before_after", "before and after comparison"): ("a before and after comparison", "a before and after transformation"),
+    ("before_after", "before and after comparison"): ("a before and after comparison", "a before/after transformation"),
     ("before_after", "split screen"): ("a split screen with two images side by side",),
     ("before_after", "none"): ("a single ordinary scene",),
     ("brand_safety", "weapons"): ("a gun", "a knife used as a weapon"),
@@ -290,7 +290,10 @@ def clear_prompt_cache() -> None:
 def _weights_key(config: ClipConfig) -> str:
     assert config.checkpoint is not None
     checkpoint = config.checkpoint.resolve()
-    stat = checkpoint.stat()
+    try:
+        stat = checkpoint.stat()
+    except OSError as e:  # removed since clip_availability looked
+        raise ClipUnavailable(f"checkpoint not found: {config.checkpoint}") from e
     parts: dict[str, Any] = {
         "model": config.model,
         "checkpoint": str(checkpoint),
@@ -318,7 +321,7 @@ def load_clip(config: ClipConfig) -> LoadedClip:
             if isinstance(cached, LoadedClip):
                 _stats["models_loaded"] += 1
     if isinstance(cached, ClipError):
-        raise cached
+        raise ClipError(str(cached)) from cached.__cause__
     return cached
 
 

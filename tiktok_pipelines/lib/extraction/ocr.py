@@ -53,12 +53,13 @@ TIKTOK_SAFE_ZONE = SafeZone()
 # Sizes are fractions of the frame height so that 720x1280 and 1080x1920 behave the same.
 
 _LIGHT = 200  # luma of white/yellow overlay glyphs (and light boxes), with room for JPEG ringing
-_DARK = 100  # luma of an outline, a dark box, or dark glyphs on a light box
+_DARK = 100  # luma of dark glyphs on a light box
+_BACKDROP = 140  # luma of what light glyphs must sit on: an outline, or a dark or saturated box (TikTok red is 112)
 _SURROUNDED = 0.7  # share of a glyph's edge that must touch the opposite tone (its outline, box or paper)
 _MIN_GLYPH_H = 0.009  # a lower-case letter of the smallest overlay we care about
 _MAX_GLYPH_H = 0.15
 _MIN_LINE_H = 0.012  # below this the text is not legible on a phone, and test-pattern timecodes live there
-_TONE_SPREAD = 25  # letters of one line share a colour; enclosed background usually does not
+_BLOB_SOLIDITY = 0.85  # a line whose typical letter fills more of its convex hull than this is blobs
 _K3 = np.ones((3, 3), np.uint8)
 
 
@@ -81,7 +82,6 @@ class _Glyphs:
     labels: np.ndarray  # component label per pixel
     boxes: np.ndarray  # (n, 4) x, y, w, h per label
     areas: np.ndarray
-    tones: np.ndarray  # mean luma per label (glyphs only)
     glyph: np.ndarray  # bool per label: edge mostly against the opposite tone, not too big
     letter: np.ndarray  # bool per label: a glyph of letter size; letters decide where lines are
 
@@ -89,36 +89,38 @@ class _Glyphs:
 def _luma(image: np.ndarray) -> np.ndarray:
     import cv2
 
+    if image.dtype != np.uint8:
+        raise ValueError(f"image must be 8-bit (uint8) as OpenCV reads a JPEG, got {image.dtype}")
     if image.ndim == 2:
-        return image if image.dtype == np.uint8 else np.clip(image, 0, 255).astype(np.uint8)
+        return image
     if image.ndim == 3 and image.shape[2] in (3, 4):
-        code = cv2.COLOR_BGR2GRAY if image.shape[2] == 3 else cv2.COLOR_BGRA2GRAY
-        return cv2.cvtColor(image.astype(np.uint8, copy=False), code)
+        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY if image.shape[2] == 3 else cv2.COLOR_BGRA2GRAY)
     raise ValueError(f"image must be a 2-D grey or 3-D BGR array, got shape {image.shape}")
 
 
-def _surrounded_glyphs(gray: np.ndarray, ink: np.ndarray, surround: np.ndarray) -> _Glyphs:
+def _surrounded_glyphs(ink: np.ndarray, surround: np.ndarray) -> _Glyphs:
     """Components of `ink` whose edge mostly touches `surround`: glyphs with an outline, a box or paper."""
     import cv2
 
     height, width = ink.shape
-    # Opening drops 1-2 px speckle (cellular automata, noise) that would pass the surround test.
-    opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, _K3)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    # Speckle (cellular automata, noise) would pass the surround test, so a component counts only if
+    # something of it survives an opening; it then counts whole, with the thin strokes (the middle of a
+    # small "s", the ring of an "@") that the opening eats.
+    survives = np.zeros(count, bool)
+    survives[labels[cv2.morphologyEx(ink, cv2.MORPH_OPEN, _K3).astype(bool)]] = True
     near = cv2.dilate(surround, np.ones((5, 5), np.uint8)).astype(bool)
-    edge = (opened - cv2.erode(opened, _K3)).astype(bool)
+    edge = (ink - cv2.erode(ink, _K3)).astype(bool)
     edge_labels = labels[edge]
     edge_total = np.bincount(edge_labels, minlength=count)
     edge_near = np.bincount(edge_labels[near[edge]], minlength=count)
     surrounded = edge_near >= _SURROUNDED * np.maximum(edge_total, 1)
     w, h, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
-    glyph = surrounded & (h <= _MAX_GLYPH_H * height) & (w <= 0.5 * width) & (area >= 6)
+    glyph = survives & surrounded & (h <= _MAX_GLYPH_H * height) & (w <= 0.5 * width) & (area >= 6)
     glyph[0] = False  # the background label
     # Wider than 3 letter heights is a bar or a box edge, not a letter (a bold "m" is about 1.7).
     letter = glyph & (h >= _MIN_GLYPH_H * height) & (w <= 3 * h)
-    in_glyph = glyph[labels]
-    tone_sum = np.bincount(labels[in_glyph], weights=gray[in_glyph], minlength=count)
-    return _Glyphs(labels, stats[:, :4], area, tone_sum / np.maximum(area, 1), glyph, letter)
+    return _Glyphs(labels, stats[:, :4], area, glyph, letter)
 
 
 def _group_lines(glyphs: _Glyphs) -> list[list[int]]:
@@ -141,9 +143,8 @@ def _group_lines(glyphs: _Glyphs) -> list[list[int]]:
 def _line_members(glyphs: _Glyphs, line: list[int]) -> np.ndarray | None:
     """The glyph labels that make up a line, or None when it is not text.
 
-    Holes of letters and pockets between outlined letters are background enclosed by the outline, so they
-    pass the surround test too; they are dropped for lying inside another glyph's box or for having
-    another tone than the letters.
+    The holes of outlined letters are background enclosed by the outline, so they pass the surround test
+    too; they are dropped for lying inside another glyph's box.
     """
     x0, y0, x1, y1 = line
     margin = (y1 - y0) // 3
@@ -163,9 +164,22 @@ def _line_members(glyphs: _Glyphs, line: list[int]) -> np.ndarray | None:
     letters = ids[glyphs.letter[ids]]
     if len(letters) < 2:  # one shape alone is a stray (a test pattern's diagonal), not an overlay
         return None
-    tone = float(np.median(glyphs.tones[letters]))
-    ids = ids[np.abs(glyphs.tones[ids] - tone) <= _TONE_SPREAD]
-    return ids if glyphs.letter[ids].sum() >= 2 else None
+    # Letters are strokes (L, S, a ring for O); the holes of dark letters on a light box, which the light
+    # pass also sees as light shapes ringed by dark, are solid blobs.
+    if float(np.median([_solidity(glyphs, i) for i in letters])) > _BLOB_SOLIDITY:
+        return None
+    return ids
+
+
+def _solidity(glyphs: _Glyphs, label: int) -> float:
+    """Area over convex-hull area: near 1 for a blob, about 0.4-0.6 for most letters."""
+    import cv2
+
+    x, y, w, h = glyphs.boxes[label]
+    shape = (glyphs.labels[y : y + h, x : x + w] == label).astype(np.uint8)
+    contours, _ = cv2.findContours(shape, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    hull = cv2.contourArea(cv2.convexHull(np.concatenate(contours)))
+    return float(glyphs.areas[label] / max(hull, 1.0))
 
 
 def _group_blocks(lines: list[tuple[list[int], np.ndarray]]) -> list[tuple[list[int], int, np.ndarray]]:
@@ -184,21 +198,9 @@ def _group_blocks(lines: list[tuple[list[int], np.ndarray]]) -> list[tuple[list[
     return blocks
 
 
-def _restore_thin_strokes(ink: np.ndarray, kept: np.ndarray) -> np.ndarray:
-    """Black-on-white crop of the kept glyphs, with the thin strokes (the ring of an "@") that the speckle
-    opening ate given back: every raw ink component that touches a kept glyph comes back whole."""
-    import cv2
-
-    count, labels = cv2.connectedComponents(ink, connectivity=8)
-    keep = np.zeros(count, bool)
-    keep[np.unique(labels[kept])] = True
-    keep[0] = False
-    return np.where(keep[labels], 0, 255).astype(np.uint8)
-
-
 def _polarity_regions(gray: np.ndarray, ink: np.ndarray, surround: np.ndarray) -> list[_Region]:
     height, width = gray.shape
-    glyphs = _surrounded_glyphs(gray, ink, surround)
+    glyphs = _surrounded_glyphs(ink, surround)
     lines = []
     for line in _group_lines(glyphs):
         if line[3] - line[1] < _MIN_LINE_H * height:
@@ -213,8 +215,8 @@ def _polarity_regions(gray: np.ndarray, ink: np.ndarray, surround: np.ndarray) -
         margin = line_h // 4
         x0, y0 = max(0, x0 - margin), max(0, y0 - margin)
         x1, y1 = min(width, x1 + margin), min(height, y1 + margin)
-        kept = np.isin(glyphs.labels[y0:y1, x0:x1], ids)
-        regions.append(_Region(x0, y0, x1 - x0, y1 - y0, _restore_thin_strokes(ink[y0:y1, x0:x1], kept), line_h))
+        ink_crop = np.where(np.isin(glyphs.labels[y0:y1, x0:x1], ids), 0, 255).astype(np.uint8)
+        regions.append(_Region(x0, y0, x1 - x0, y1 - y0, ink_crop, line_h))
     return regions
 
 
@@ -226,11 +228,11 @@ def _overlap_share(a: _Region, b: _Region) -> float:
 
 def _regions(gray: np.ndarray) -> list[_Region]:
     light = (gray >= _LIGHT).astype(np.uint8)
-    dark = (gray < _DARK).astype(np.uint8)
-    light_text = _polarity_regions(gray, light, dark)  # outlined captions, text on a dark box
-    # Dark text on a light box. On a light background an outlined caption's outline also looks like dark
-    # glyphs on light, so what the light-text pass already has is not read twice.
-    dark_text = [r for r in _polarity_regions(gray, dark, light) if all(_overlap_share(r, o) < 0.3 for o in light_text)]
+    light_text = _polarity_regions(gray, light, (gray < _BACKDROP).astype(np.uint8))  # outlined, on a dark box
+    dark_text = _polarity_regions(gray, (gray < _DARK).astype(np.uint8), light)  # on a light box
+    # On a light background an outlined caption's outline also passes as dark glyphs on light; the light
+    # glyphs inside it are the letters, so the dark pass does not read that place again.
+    dark_text = [r for r in dark_text if all(_overlap_share(r, other) < 0.3 for other in light_text)]
     return sorted(light_text + dark_text, key=lambda r: (r.y, r.x))
 
 
@@ -246,10 +248,7 @@ def find_text_regions(image: np.ndarray) -> list[tuple[int, int, int, int]]:
 
 _TARGET_LINE_PX = 40  # tesseract reads capitals of about this height best; much larger is only slower
 _MIN_WORD_CONF = 30.0
-_MIN_LINE_CONF = 55.0
-# Tesseract's OpenMP threads oversubscribe a 2-core worker (3x slower); frames run side by side instead.
-# Set for the child only: OMP_THREAD_LIMIT in this process would also cap torch's threads.
-_TESSERACT_ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+_MIN_LINE_CONF = 70.0  # real overlay lines read at 90+; garbage from texture at 50-60
 
 
 @dataclass(frozen=True)
@@ -282,8 +281,11 @@ def _tesseract_input(region: _Region) -> tuple[bytes, float, int]:
 def _run_tesseract(png: bytes, timeout_s: float) -> str:
     """Tesseract's TSV for one crop; raises subprocess.TimeoutExpired after killing it."""
     cmd = ["tesseract", "stdin", "stdout", "-l", "eng", "--psm", "6", "tsv"]
+    # Tesseract's OpenMP threads oversubscribe a 2-core worker (3x slower); frames run side by side instead.
+    # Set for the child only: OMP_THREAD_LIMIT in this process would also cap torch's threads.
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     try:
-        done = subprocess.run(cmd, input=png, capture_output=True, timeout=timeout_s, env=_TESSERACT_ENV, check=False)
+        done = subprocess.run(cmd, input=png, capture_output=True, timeout=timeout_s, env=env, check=False)
     except FileNotFoundError as exc:
         raise RuntimeError("tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-eng)") from exc
     if done.returncode != 0:

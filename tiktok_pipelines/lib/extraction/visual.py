@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from tiktok_pipelines.lib.extraction.artifacts import Box, FrameStats, StageStatus, VisualTags
+from tiktok_pipelines.lib.extraction.artifacts import Box, FrameStats, StageStatus, Tag, VisualTags
 from tiktok_pipelines.lib.extraction.clip import ClipConfig, ClipUnavailable, clip_availability, clip_tags
 
 ANALYSIS_HEIGHT = 640
@@ -90,7 +90,9 @@ def describe_frames(frames: Sequence[tuple[str, float, Path]], clip: ClipConfig 
     )
 
 
-def _clip_part(frames: list[tuple[str, Path]], clip: ClipConfig | None) -> tuple[StageStatus, str | None, list, str]:
+def _clip_part(
+    frames: list[tuple[str, Path]], clip: ClipConfig | None
+) -> tuple[StageStatus, str | None, list[Tag], str]:
     """(clip_status, clip_model, tags, note)."""
     available, reason = clip_availability(clip)
     if not available or clip is None:
@@ -99,7 +101,7 @@ def _clip_part(frames: list[tuple[str, Path]], clip: ClipConfig | None) -> tuple
         tags = clip_tags(frames, clip)
     except ClipUnavailable as e:
         return "unavailable", None, [], f"CLIP tags skipped: {e}"
-    except Exception as e:  # the statistics are worth keeping whatever went wrong inside torch
+    except Exception as e:  # noqa: BLE001 - the statistics are worth keeping whatever went wrong inside torch
         return "error", clip.description, [], f"CLIP tagging failed: {type(e).__name__}: {e}"
     return "ok", clip.description, tags, ""
 
