@@ -81,13 +81,16 @@ _TEXT_CENTRE_X = (1 - SAFE_ZONE.right) / 2
 # --- the spec ----------------------------------------------------------------------------------
 
 
+OverlayStyle = Literal["outline", "box"]
+
+
 @dataclass(frozen=True)
 class Overlay:
     text: str
     start: float
     end: float
     y: float  # centre of the text as a fraction of the frame height
-    style: Literal["outline", "box"] = "outline"
+    style: OverlayStyle = "outline"
     size: float = 0.045  # font height / frame height
 
     def problems(self, duration: float) -> list[str]:
@@ -199,6 +202,9 @@ def ocr_instants(duration: float) -> list[float]:
     return sorted(instants)
 
 
+_FONT_LOCK = threading.Lock()  # generate_clips measures text from several threads
+
+
 @lru_cache(maxsize=64)
 def _font(px: int) -> Any:
     from PIL import ImageFont
@@ -210,7 +216,8 @@ def _font(px: int) -> Any:
 
 def _text_extent_px(text: str, px: int) -> tuple[float, float]:
     """(width, ink height) of one line at `px` pixels per em, as freetype (and so drawtext) lays it out."""
-    left, top, right, bottom = _font(px).getbbox(text)
+    with _FONT_LOCK:
+        left, top, right, bottom = _font(px).getbbox(text)
     return float(right - left), float(bottom - top)
 
 
@@ -251,6 +258,7 @@ class _PlacedOverlay:
             "start": o.start,
             "end": o.end,
             "style": o.style,
+            "font_px": self.font_px,
             "box": self.box,
             "in_safe_zone": SAFE_ZONE.contains(self.box),
         }
@@ -269,12 +277,13 @@ def _place_overlay(overlay: Overlay, width: int, height: int) -> _PlacedOverlay:
         )
     left = _TEXT_CENTRE_X * width - text_w / 2 - margin
     left = min(max(left, 0.0), width - text_w - 2 * margin)  # a wide line slides left rather than off-frame
-    top = overlay.y * height - text_h / 2 - margin
+    top = max(0.0, overlay.y * height - text_h / 2 - margin)
+    bottom = min(float(height), overlay.y * height + text_h / 2 + margin)
     box = {
         "x": round(left / width, 4),
-        "y": round(max(top, 0.0) / height, 4),
+        "y": round(top / height, 4),
         "w": round((text_w + 2 * margin) / width, 4),
-        "h": round((text_h + 2 * margin) / height, 4),
+        "h": round((bottom - top) / height, 4),
     }
     return _PlacedOverlay(overlay, font_px, border_px, pad_px, box)
 
@@ -373,17 +382,16 @@ def _shot_chains(spec: ClipSpec, rng: random.Random) -> tuple[list[str], list[st
     size = f"{rw}x{rh}"
     small = f"{max(8, rw // 2 // 2 * 2)}x{max(8, rh // 2 // 2 * 2)}"  # smooth looks: an eighth
     family = rng.choice((_DARK, _BRIGHT))
-    previous = None
+    last_used: dict[str, Any] = {}
     chains, names = [], []
     for i, frames in enumerate(_shot_frames(spec)):
-        options = [look for look in _LOOKS[family] if look is not previous]
-        look = rng.choice(options)
+        look = rng.choice([look for look in _LOOKS[family] if look is not last_used.get(family)])
         chains.append(
             f"{look(rng, size, small, spec.fps)},format=yuv420p,setsar=1,"
             f"trim=end_frame={frames},setpts=PTS-STARTPTS[s{i}]"
         )
         names.append(look.__name__.removeprefix("_look_"))
-        previous = look
+        last_used[family] = look
         family = _BRIGHT if family == _DARK else _DARK
     return chains, names
 
@@ -579,9 +587,9 @@ def _encode(spec: ClipSpec, graph_path: Path, audio_path: Path | None, out_path:
         cmd += ["-i", str(audio_path)]
     cmd += ["-map", "[v]"]
     if audio_path is not None:
-        cmd += ["-map", "0:a", "-c:a", "aac", "-b:a", "128k", "-ar", "44100", "-ac", "2"]
+        cmd += ["-map", "0:a", "-c:a", "aac", "-b:a", "128k", "-ar", "44100", "-ac", "1", "-aac_coder", "fast"]
     cmd += [
-        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "24", "-g", str(2 * spec.fps),
+        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "28", "-g", str(2 * spec.fps),
         "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4", str(out_path),
     ]
     try:
@@ -717,14 +725,14 @@ def _cuts(rng: random.Random, duration: float, fps: int) -> tuple[float, ...]:
         cuts.append(_frame_time(t, fps))
 
 
-def _line_overlays(text: str, start: float, end: float, centre_y: float, style: str, size: float,
+def _line_overlays(text: str, start: float, end: float, centre_y: float, style: OverlayStyle, size: float,
                    width: int, height: int) -> list[Overlay]:
     lines = _wrap(text)
     fitted = min(_fit_size(line, size, width, height) for line in lines)
     step = fitted * 1.45
     first = centre_y - step * (len(lines) - 1) / 2
     return [
-        Overlay(line, round(start, 3), round(end, 3), round(first + i * step, 4), style, fitted)  # type: ignore[arg-type]
+        Overlay(line, round(start, 3), round(end, 3), round(first + i * step, 4), style, fitted)
         for i, line in enumerate(lines)
     ]
 
@@ -732,7 +740,7 @@ def _line_overlays(text: str, start: float, end: float, centre_y: float, style: 
 def _tip_windows(rng: random.Random, duration: float, hook_end: float, cta_start: float) -> list[tuple[float, float]]:
     """2-4 windows between the hook and the end card, each around one OCR instant (5 s, 25/50/75 %)."""
     lo, hi = hook_end + 0.4, cta_start - 0.4
-    candidates = [t for t in (5.0, 0.25 * duration, 0.5 * duration, 0.75 * duration) if lo + 0.5 <= t <= hi - 0.5]
+    candidates = [t for t in (5.0, 0.25 * duration, 0.5 * duration, 0.75 * duration) if lo + 0.3 <= t <= hi - 0.3]
     windows: list[tuple[float, float]] = []
     for instant in sorted(candidates):
         start = max(lo, instant - rng.uniform(0.6, 1.4))
@@ -781,7 +789,7 @@ def _spec_from(name: str, title: str, caption: str, duration: float, width: int,
     claim = next((c for c in RISKY_CLAIMS if c in caption), None) if risky else None
     if risky and claim is None:
         claim = RISKY_CLAIMS[0]
-    style = rng.choice(("outline", "box"))
+    style: OverlayStyle = rng.choice(("outline", "box"))
     upper = rng.random() < 0.5
     hook_size = rng.choice((0.04, 0.045, 0.05))
 

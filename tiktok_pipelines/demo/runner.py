@@ -27,6 +27,17 @@ class CohortSummary:
 
 
 @dataclass
+class MediaSummary:
+    videos: int  # partitions extracted
+    drafts: int
+    failed: list[str]
+    generate_s: float
+    extract_s: float
+    stages: dict[str, dict[str, int]]  # extraction -> status -> count
+    drop_folder: Path
+
+
+@dataclass
 class DemoReport:
     runs: list[str]
     warehouse_url: str
@@ -35,12 +46,19 @@ class DemoReport:
     videos: int
     snapshots: int
     cohorts: list[CohortSummary]
+    media: MediaSummary | None = None
 
 
 def run_demo(
-    steps_h: Sequence[int] = DEMO_STEPS_H, echo: Callable[[str], None] = print, cohorts: bool = True
+    steps_h: Sequence[int] = DEMO_STEPS_H, echo: Callable[[str], None] = print, cohorts: bool = True,
+    media: bool = True,
 ) -> DemoReport:
+    import os
+
     import dagster as dg
+
+    # The demo generates its media right before the sensor looks: no upload is in progress.
+    os.environ.setdefault("TIKTOK_DROP_SETTLE_SECONDS", "0")
 
     from tiktok_pipelines.defs.account.assets import AccountRefreshConfig
     from tiktok_pipelines.definitions import defs
@@ -100,6 +118,11 @@ def run_demo(
         if failed:
             raise SystemExit(f"demo run {failed[0].job_name}[{failed[0].partition_key}] failed: see run {failed[0].run_id} in the UI")
         runs.extend(r.run_id for r in launched)
+    media_summary = _media_phase(daemon, settings, clock, echo) if media else None
+    if media_summary is not None and media_summary.failed:
+        raise SystemExit(f"demo extraction failed for {', '.join(media_summary.failed)}: see the runs in the UI")
+    if media_summary is not None:
+        runs.extend(r.run_id for r in daemon.launched if r.job_name == "video_extraction_job")
     wh = Warehouse(settings.warehouse_url)
     return DemoReport(
         runs=runs,
@@ -109,7 +132,59 @@ def run_demo(
         videos=wh.count(videos),
         snapshots=wh.count(video_snapshots),
         cohorts=_cohort_summaries(wh, settings.exports_dir / "cohorts") if cohorts else [],
+        media=media_summary,
     )
+
+
+def _media_phase(daemon, settings, clock, echo: Callable[[str], None]) -> MediaSummary:  # noqa: ANN001
+    """The creator drops the files of every posted video (named by video id) and drafts of the next
+    uploads (with their captions) into the drop folder; the media sensor does the rest, capped per tick."""
+    import shutil
+    import time
+
+    from sqlalchemy import func, select
+
+    from tiktok_pipelines.demo.media import clip_spec_for, generate_clips
+    from tiktok_pipelines.demo.world import DemoAccount
+    from tiktok_pipelines.lib.settings import load_media_settings
+    from tiktok_pipelines.lib.warehouse import Warehouse
+    from tiktok_pipelines.lib.warehouse.schema import EXTRACTION_TABLES
+
+    media = load_media_settings()
+    account = DemoAccount(seed=7, n_videos=settings.demo_video_count)
+    now = clock.now()
+    posted = account.videos_visible_at(now)
+    upcoming = [v for v in account.videos_visible_at(now + timedelta(days=3)) if v.create_time > now][:2]
+    echo(f"  generating media for {len(posted)} posted videos and {len(upcoming)} drafts (ffmpeg + espeak-ng) ...")
+    started = time.perf_counter()
+    clips = generate_clips([clip_spec_for(v) for v in posted + upcoming], settings.data_dir / "demo" / "media")
+    generate_s = time.perf_counter() - started
+    drop = media.drop_folder
+    drop.mkdir(parents=True, exist_ok=True)
+    for video, clip in zip(posted + upcoming, clips, strict=True):
+        is_draft = video in upcoming
+        name = f"draft {video.title[:40].replace('/', ' ')}.mp4" if is_draft else f"{video.id}.mp4"
+        if not (drop / name).exists():
+            shutil.copyfile(clip.path, drop / name)
+        if is_draft:
+            (drop / f"{Path(name).stem}.caption.txt").write_text(video.description)
+    started = time.perf_counter()
+    failed: list[str] = []
+    while True:
+        launched = daemon.tick_sensor("media_intake_sensor")
+        if not launched:
+            break
+        failed += [r.partition_key for r in launched if not r.success]
+        clock.advance(minutes=1)
+    extract_s = time.perf_counter() - started
+    wh = Warehouse(settings.warehouse_url)
+    stages: dict[str, dict[str, int]] = {}
+    with wh.begin() as conn:
+        for name, table in EXTRACTION_TABLES.items():
+            rows = conn.execute(select(table.c.status, func.count()).group_by(table.c.status)).all()
+            stages[name] = {status: n for status, n in rows}
+    return MediaSummary(videos=len(clips), drafts=len(upcoming), failed=failed, generate_s=generate_s,
+                        extract_s=extract_s, stages=stages, drop_folder=drop)
 
 
 def _cohort_summaries(wh, exports: Path) -> list[CohortSummary]:  # noqa: ANN001 - Warehouse
@@ -145,6 +220,13 @@ def print_report(report: DemoReport, echo: Callable[[str], None] = print) -> Non
         order = ["h0", "h1", "h6", "h24", "h48", "creators", "comments"]
         done = ", ".join(f"{k} {c.tasks[k]}" for k in order if k in c.tasks)
         echo(f"  cohort {c.cohort_id} ({c.kind}, {c.members} videos, {c.status}): {done or 'no timepoint yet'}")
+    if report.media is not None:
+        m = report.media
+        echo(f"  media: {m.videos} videos ({m.drafts} drafts) generated in {m.generate_s:.0f} s, extracted in "
+             f"{m.extract_s:.0f} s ({m.extract_s / max(m.videos, 1):.1f} s per video)"
+             + (f", FAILED: {', '.join(m.failed)}" if m.failed else ""))
+        for stage, counts in m.stages.items():
+            echo(f"    {stage:<17} " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
     echo("")
     echo("Outputs:")
     echo(f"  warehouse : {report.warehouse_url}")
@@ -153,4 +235,6 @@ def print_report(report: DemoReport, echo: Callable[[str], None] = print) -> Non
     for c in report.cohorts:
         if c.csv_path is not None and c.status == "complete":
             echo(f"  cohort CSV: {c.csv_path}")
+    if report.media is not None:
+        echo(f"  drop folder: {report.media.drop_folder}  (drop a video here to score it)")
     echo("  Dagster UI: make ui  (then open http://127.0.0.1:3000, runs tagged tiktok/demo)")

@@ -42,10 +42,10 @@ MUSIC_WINDOW_S = 1.0
 # A file "has music" only when enough of it does; one stray window is not a music bed.
 MUSIC_MIN_SHARE = 0.15
 MUSIC_MIN_WINDOWS = 2
-# Per-window music cues, calibrated on espeak-ng voices (5 voices, 150-220 wpm) against kick/pad beds
-# mixed 12 dB under them: speech alone peaked at sub 0.30, full 0.41, tone 14 dB; beds under speech
-# gave sub >= 0.45 with a kick below 120 Hz and tone >= 30 dB with a held pad.
-PULSE_SUB_MIN = 0.45
+# Per-window music cues, calibrated on 5 espeak-ng voices (150-220 wpm) over kick/pad beds 4-16 dB under
+# them: speech alone peaked at full pulse 0.30, sub pulse 0.37 and tone 12 dB; a held pad under speech
+# gave tone >= 28 dB in every window, a 60 Hz kick alone under speech sub pulse >= 0.5 in 92% of them.
+PULSE_SUB_MIN = 0.5
 PULSE_FULL_MIN = 0.5
 TONE_MIN_DB = 22.0
 TONE_CONTEXT_S = 5.0
@@ -55,6 +55,7 @@ TEMPO_MIN_FREE_S = 4.0  # speech-free audio needed to time the beat there instea
 BPM_MIN_CLARITY = 0.35  # below it the pulse is too vague to name a tempo (speech over a pad: 0.22)
 LOUDNESS_FLOOR_LUFS = -70.0  # EBU R128's absolute gate: at or below it nothing was measurable
 
+DECODE_TIMEOUT_S = 120.0
 _STDERR_TAIL = 400
 
 
@@ -65,8 +66,9 @@ class AudioDecodeError(ValueError):
 # --- decoding ------------------------------------------------------------------------------------------
 
 
-def _stderr_tail(stderr: bytes | str) -> str:
-    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+def _stderr_tail(stderr: str, media_path: Path) -> str:
+    """ffmpeg's last words, with the file's directory left out (it can hold a creator's or a user's name)."""
+    text = stderr.replace(str(media_path), media_path.name)
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     return " | ".join(lines[-3:])[-_STDERR_TAIL:] or "no message"
 
@@ -110,15 +112,16 @@ def _decode_wav(
         proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s, stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired:
         partial.unlink(missing_ok=True)
-        raise AudioDecodeError(f"{media_path.name}: audio decode took longer than {timeout_s:.0f} s; stopped") from None
+        raise AudioDecodeError(f"{media_path.name}: audio decode took over {timeout_s:.0f} s; stopped") from None
     stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
         partial.unlink(missing_ok=True)
         if "matches no streams" in stderr:
-            raise AudioDecodeError(f"{media_path.name}: ffmpeg found no audio stream to decode ({_stderr_tail(stderr)})")
-        raise AudioDecodeError(f"{media_path.name}: ffmpeg could not decode the audio: {_stderr_tail(stderr)}")
+            raise AudioDecodeError(f"{media_path.name}: no audio stream that ffmpeg can read")
+        tail = _stderr_tail(stderr, media_path)
+        raise AudioDecodeError(f"{media_path.name}: ffmpeg could not decode the audio: {tail}")
     os.replace(partial, dest)
-    return dest, _stderr_tail(stderr) if stderr.strip() else ""
+    return dest, _stderr_tail(stderr, media_path) if stderr.strip() else ""
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
@@ -145,7 +148,6 @@ class Loudness:
     range_lu: float | None
     true_peak_dbfs: float | None
     silences: tuple[Span, ...]
-    container_seconds: float | None  # what the file says its duration is, to spot a short decode
 
 
 _NUMBER = r"(-?inf|-?\d+(?:\.\d+)?)"
@@ -154,7 +156,6 @@ _SUMMARY_LRA = re.compile(r"^\s*LRA:\s+" + _NUMBER + r"\s+LU\b", re.MULTILINE)
 _SUMMARY_PEAK = re.compile(r"^\s*Peak:\s+" + _NUMBER + r"\s+dBFS", re.MULTILINE)
 _SILENCE_START = re.compile(r"silence_start:\s*" + _NUMBER)
 _SILENCE_END = re.compile(r"silence_end:\s*" + _NUMBER)
-_DURATION = re.compile(r"Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
 
 
 def _finite(text: str | None) -> float | None:
@@ -183,10 +184,7 @@ def parse_loudness(stderr: str, analysed_seconds: float) -> Loudness:
     peak = _finite(m.group(1)) if (m := _SUMMARY_PEAK.search(summary)) else None
     if integrated is not None and integrated <= LOUDNESS_FLOOR_LUFS:
         integrated, lra = None, None
-    duration = None
-    if m := _DURATION.search(stderr):
-        duration = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
-    return Loudness(integrated, lra, peak, _silence_spans(stderr, analysed_seconds), duration)
+    return Loudness(integrated, lra, peak, _silence_spans(stderr, analysed_seconds))
 
 
 def _silence_spans(stderr: str, analysed_seconds: float) -> tuple[Span, ...]:
@@ -227,10 +225,11 @@ def _finish_loudness(proc: subprocess.Popen[bytes], media_path: Path, timeout_s:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        raise AudioDecodeError(f"{media_path.name}: loudness pass took longer than {timeout_s:.0f} s; stopped") from None
+        raise AudioDecodeError(f"{media_path.name}: loudness pass took over {timeout_s:.0f} s; stopped") from None
     text = stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
-        raise AudioDecodeError(f"{media_path.name}: ffmpeg could not measure loudness: {_stderr_tail(text)}")
+        tail = _stderr_tail(text, media_path)
+        raise AudioDecodeError(f"{media_path.name}: ffmpeg could not measure loudness: {tail}")
     return text
 
 
@@ -251,9 +250,14 @@ _VAD_LOCK = threading.Lock()  # the silero model keeps recurrent state between c
 @functools.lru_cache(maxsize=1)
 def speech_model() -> object:
     """silero-vad's TorchScript model, loaded from the wheel once per process."""
+    import warnings
+
     from silero_vad import load_silero_vad
 
-    return load_silero_vad(onnx=False)  # onnxruntime is not installed; the JIT model ships in the wheel
+    with warnings.catch_warnings():
+        # silero's loader uses importlib.resources.path and torch.jit.load, both deprecated upstream.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return load_silero_vad(onnx=False)  # onnxruntime is not installed; the JIT model ships in the wheel
 
 
 @contextmanager
@@ -288,7 +292,7 @@ def detect_speech(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> list[S
     tensor = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))
     model = speech_model()
     with _VAD_LOCK, _torch_threads(1):
-        stamps = get_speech_timestamps(tensor, model, sampling_rate=sample_rate, return_seconds=False)
+        stamps = get_speech_timestamps(tensor, model, sampling_rate=sample_rate, return_seconds=False, threshold=0.97)
     return [Span(start=round(s["start"] / sample_rate, 3), end=round(s["end"] / sample_rate, 3)) for s in stamps]
 
 
@@ -431,7 +435,7 @@ def _beat_lag(ac: np.ndarray, fps: float) -> int:
     half = lag // 2
     if half >= first and 60.0 * fps / (lag / 2) <= BPM_MAX * 1.03:
         near = ac[half - 1 : half + 2 + lag % 2]
-        if near.max() >= 0.9 * ac[lag]:
+        if near.max() >= 0.8 * ac[lag]:
             return half - 1 + int(np.argmax(near))
     return lag
 
@@ -467,7 +471,8 @@ def onset_envelopes(spectrum: np.ndarray, sample_rate: int, speech: Sequence[Spa
     fps = sample_rate / HOP
     keep = _speech_free_frames(spectrum.shape[0], sample_rate, speech)
     envelopes = []
-    for name, values in (("full", _full_band_flux(spectrum, sample_rate)), ("sub", _sub_band_flux(spectrum, sample_rate))):
+    bands = (("full", _full_band_flux(spectrum, sample_rate)), ("sub", _sub_band_flux(spectrum, sample_rate)))
+    for name, values in bands:
         ac = _autocorrelation(values, keep)
         lag = _beat_lag(ac, fps)
         clarity = max(0.0, min(1.0, float(ac[lag - 1 : lag + 2].max()))) if lag else 0.0
@@ -542,11 +547,12 @@ def music_cues(
     def frames(start_s: float, end_s: float, rate: float = fps, limit: int = n_frames) -> slice:
         return slice(max(0, int(start_s * rate)), max(0, min(limit, math.ceil(end_s * rate))))
 
+    def tone_from(k: int) -> float:
+        start = k * MUSIC_WINDOW_S
+        return _sustained_tone_db(tonal[:, frames(start, start + TONE_CONTEXT_S, tonal_fps, tonal.shape[1])], margin)
+
     context = int(TONE_CONTEXT_S / MUSIC_WINDOW_S)
-    tone_from = {
-        k: _sustained_tone_db(tonal[:, frames(k * MUSIC_WINDOW_S, k * MUSIC_WINDOW_S + TONE_CONTEXT_S, tonal_fps, tonal.shape[1])], margin)
-        for k in range(1 - context, n_windows)
-    }
+    tones = {k: tone_from(k) for k in range(1 - context, n_windows)}
     step = int(MUSIC_WINDOW_S * sample_rate)
     cues = []
     for i in range(n_windows):
@@ -561,7 +567,7 @@ def music_cues(
                 pulse_sub=_pulse_clarity(sub.values[around], sub.lag),
                 # The 5 s ending with this window or starting with it: a window at the edge of a music
                 # stretch still lies inside one of them.
-                tone_db=max(tone_from[i + 1 - context], tone_from[i]),
+                tone_db=max(tones[i + 1 - context], tones[i]),
             )
         )
     return cues, envelopes
@@ -599,24 +605,18 @@ def analyse_audio(
     so. With `work_dir` the 16 kHz mono WAV stays there as `audio_16k.wav` for the transcriber;
     without it a temporary copy is removed. Raises `AudioDecodeError` when the audio cannot be decoded.
     """
-    import tempfile
-
     media_path = Path(media_path)
     if not has_audio:
         return AudioFeatures(status="ok", has_audio=False, note="no audio stream")
     if not media_path.is_file():
         raise AudioDecodeError(f"{media_path.name}: file not found")
+    # The loudness pass decodes the file on its own; it runs on the second core meanwhile.
     loudness_proc = _start_loudness(media_path, max_seconds)
     try:
-        with tempfile.TemporaryDirectory(prefix="audio-") as tmp:
-            wav_dir = Path(work_dir) if work_dir is not None else Path(tmp)
-            wav_path, decode_warnings = _decode_wav(media_path, wav_dir / WAV_NAME, SAMPLE_RATE, max_seconds, 120)
-            samples, rate = read_wav(wav_path)
-        if samples.size < rate // 10:
-            raise AudioDecodeError(f"{media_path.name}: the audio stream decoded to {samples.size / rate:.2f} s of sound")
-        analysed = samples.size / rate
-        speech = detect_speech(samples, rate)
-        music = analyse_music(samples, rate, speech)
+        samples, decode_warnings = _decoded_samples(media_path, max_seconds, work_dir)
+        analysed = samples.size / SAMPLE_RATE
+        speech = detect_speech(samples, SAMPLE_RATE)
+        music = analyse_music(samples, SAMPLE_RATE, speech)
         loudness, loudness_error = _collect_loudness(loudness_proc, media_path, analysed)
     finally:
         if loudness_proc.poll() is None:
@@ -625,9 +625,26 @@ def analyse_audio(
     return _features(analysed, speech, music, loudness, loudness_error, decode_warnings)
 
 
+def _decoded_samples(media_path: Path, max_seconds: float | None, work_dir: Path | None) -> tuple[np.ndarray, str]:
+    import tempfile
+
+    def decode_into(folder: Path) -> tuple[np.ndarray, str]:
+        wav, warnings = _decode_wav(media_path, folder / WAV_NAME, SAMPLE_RATE, max_seconds, DECODE_TIMEOUT_S)
+        return read_wav(wav)[0], warnings
+
+    if work_dir is not None:
+        samples, warnings = decode_into(Path(work_dir))
+    else:
+        with tempfile.TemporaryDirectory(prefix="audio-") as tmp:
+            samples, warnings = decode_into(Path(tmp))
+    if samples.size < SAMPLE_RATE // 10:
+        raise AudioDecodeError(f"{media_path.name}: the audio stream decoded to {samples.size / SAMPLE_RATE:.2f} s")
+    return samples, warnings
+
+
 def _collect_loudness(proc: subprocess.Popen[bytes], media_path: Path, analysed: float) -> tuple[Loudness | None, str]:
     try:
-        return parse_loudness(_finish_loudness(proc, media_path, 120), analysed), ""
+        return parse_loudness(_finish_loudness(proc, media_path, DECODE_TIMEOUT_S), analysed), ""
     except AudioDecodeError as exc:
         return None, str(exc)
 
