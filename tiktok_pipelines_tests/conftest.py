@@ -59,6 +59,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         "TIKTOK_MEDIA_RUNS_PER_TICK",
         "TIKTOK_MEDIA_MAX_MB",
         "TIKTOK_MEDIA_ALLOW_PRIVATE_URLS",
+        "TIKTOK_MEDIA_CA_BUNDLE",
         "TIKTOK_MEDIA_YTDLP",
         "TIKTOK_ASR_BACKEND",
         "TIKTOK_ASR_MODEL",

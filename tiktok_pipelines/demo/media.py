@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import colorsys
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -233,10 +234,11 @@ def _fit_size(text: str, wanted: float, width: int, height: int, max_share: floa
 
 def _wrap(text: str, max_chars: int = 22) -> list[str]:
     """Greedy wrap at `max_chars`, then narrowed while the line count holds, so lines are balanced."""
-    lines = textwrap.wrap(text, max_chars, break_long_words=False) or [text]
+    # never split "2-minute" across lines: the truth's words must be what a reader sees
+    lines = textwrap.wrap(text, max_chars, break_long_words=False, break_on_hyphens=False) or [text]
     width = max_chars
     while width > 8:
-        narrower = textwrap.wrap(text, width - 1, break_long_words=False)
+        narrower = textwrap.wrap(text, width - 1, break_long_words=False, break_on_hyphens=False)
         if len(narrower) != len(lines):
             break
         lines, width = narrower, width - 1
@@ -290,8 +292,8 @@ def _place_overlay(overlay: Overlay, width: int, height: int) -> _PlacedOverlay:
 
 # --- shots ---------------------------------------------------------------------------------------
 
-# Each look renders at a quarter of the frame size (cheap to make, and soft like a phone's shallow
-# depth of field) and is scaled up once after the cut list. Neighbouring shots alternate between the
+# Each look renders at a quarter of the frame size or less (cheap to make, and soft like a phone's
+# shallow depth of field) and is scaled up once after the cut list. Neighbouring shots alternate between the
 # dark and the bright family, which a content detector always sees as a cut; inside a shot things
 # only drift (rotation, scroll, zoom, hue), so it never sees a cut there.
 _DARK = "dark"
@@ -373,7 +375,7 @@ _LOOKS = {
 
 def _shot_frames(spec: ClipSpec) -> list[int]:
     bounds = [0, *(round(t * spec.fps) for t in spec.cuts), spec.n_frames]
-    return [b - a for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [b - a for a, b in itertools.pairwise(bounds)]
 
 
 def _shot_chains(spec: ClipSpec, rng: random.Random) -> tuple[list[str], list[str]]:
@@ -410,7 +412,8 @@ def _drawtext(placed: _PlacedOverlay, textfile: Path, width: int, height: int) -
         if o.style == "outline"
         else f"box=1:boxcolor=black@0.62:boxborderw={placed.pad_px}"
     )
-    x = f"max(0\\,min({_TEXT_CENTRE_X * width:.1f}-text_w/2\\,{width}-text_w-{placed.border_px + placed.pad_px}))"
+    margin = placed.border_px + placed.pad_px  # the same clamping as _place_overlay, so the truth box fits
+    x = f"max({margin}\\,min({_TEXT_CENTRE_X * width:.1f}-text_w/2\\,{width}-text_w-{margin}))"
     y = f"{o.y * height:.1f}-text_h/2"
     return (
         f"drawtext=fontfile={_escape_filter_value(str(FONT_PATH))}:textfile={_escape_filter_value(str(textfile))}:"
@@ -719,10 +722,10 @@ def _cuts(rng: random.Random, duration: float, fps: int) -> tuple[float, ...]:
     low, high = rng.choice(((1.5, 2.6), (2.0, 3.6), (2.8, 5.0)))  # fast, medium or slow editing
     cuts, t = [], 0.0
     while True:
-        t += rng.uniform(low, high)
+        t = _frame_time(t + rng.uniform(low, high), fps)  # from the last cut's frame: no shot under `low`
         if t > duration - 1.5:
             return tuple(cuts)
-        cuts.append(_frame_time(t, fps))
+        cuts.append(t)
 
 
 def _line_overlays(text: str, start: float, end: float, centre_y: float, style: OverlayStyle, size: float,

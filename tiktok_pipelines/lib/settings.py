@@ -104,6 +104,7 @@ class MediaSettings:
     runs_per_tick: int  # sensor fan-out cap
     max_download_bytes: int
     allow_private_urls: bool  # direct-URL downloads to private/loopback addresses (tests, intranets)
+    ca_bundle: Path | None  # extra CA certificates for direct-URL downloads (a corporate TLS proxy)
     ytdlp: bool  # the yt-dlp adapter: outside TikTok's terms, opt-in only
     asr_backend: str  # pocketsphinx | faster-whisper | openai
     asr_model: str
@@ -151,6 +152,7 @@ def load_media_settings() -> MediaSettings:
         runs_per_tick=_int_env("TIKTOK_MEDIA_RUNS_PER_TICK", 10),
         max_download_bytes=_int_env("TIKTOK_MEDIA_MAX_MB", 512) * 2**20,
         allow_private_urls=_bool_env("TIKTOK_MEDIA_ALLOW_PRIVATE_URLS", False),
+        ca_bundle=path("TIKTOK_MEDIA_CA_BUNDLE"),
         ytdlp=_bool_env("TIKTOK_MEDIA_YTDLP", False),
         asr_backend=backend,
         asr_model=(os.environ.get("TIKTOK_ASR_MODEL") or default_asr_model).strip(),

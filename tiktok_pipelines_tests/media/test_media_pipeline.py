@@ -223,3 +223,38 @@ def test_changing_the_asr_backend_makes_transcripts_stale() -> None:
 
     assert version("pocketsphinx").endswith(":pocketsphinx")
     assert version("openai").endswith(":openai")
+
+
+def test_s3_media_store_s3_drop_prefix_and_a_queued_url(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch, clips: dict, tmp_path: Path
+) -> None:
+    """Production shape: media kept in S3 (moto's server stands in), files arriving in an S3 prefix,
+    and a direct https URL queued from the CLI (a local TLS server with its own CA)."""
+    from tiktok_pipelines.cli import main
+    from tiktok_pipelines_tests.media.servers import FileServer, moto_s3_endpoint, s3_client, self_signed_cert, serve_bytes
+
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    cert, key = self_signed_cert(tmp_path / "tls")
+    with moto_s3_endpoint() as endpoint, FileServer(tls=(cert, key)) as site:
+        s3 = s3_client(endpoint)
+        s3.create_bucket(Bucket="creator-media")
+        s3.upload_file(str(clips["music"].path), "creator-media", "incoming/7300000000000000042.mp4")
+        site.routes["/clips/summer.mp4"] = serve_bytes(clips["spoken"].path.read_bytes(), "video/mp4")
+        env = {"TIKTOK_MEDIA_STORE": "s3://creator-media/store", "TIKTOK_DROP_S3": "s3://creator-media/incoming",
+               "TIKTOK_S3_ENDPOINT_URL": endpoint, "TIKTOK_MEDIA_ALLOW_PRIVATE_URLS": "1",
+               "TIKTOK_MEDIA_CA_BUNDLE": str(cert)}
+        with media_world(isolated_env, monkeypatch, **env) as world:
+            assert main(["media", "add-url", site.url("/clips/summer.mp4?sig=SECRET123"), "--caption", "Summer #hair"]) == 0
+            runs = world.tick()
+            assert len(runs) == 2 and all(r.success for r in runs), [world.failure_messages(r.run_id) for r in runs]
+            wh = world.warehouse()
+            media = _rows(wh, "media_assets")
+            assert {r["storage_uri"].split("/videos/")[0] for r in media.values()} == {"s3://creator-media/store"}
+            stored = [o["Key"] for o in s3.list_objects_v2(Bucket="creator-media", Prefix="store/")["Contents"]]
+            assert "store/videos/7300000000000000042/keyframes/t0.jpg" in stored
+            url_id = next(k for k in media if k.startswith("url-"))
+            assert _rows(wh, "video_onscreen_text")[url_id]["line_count"] > 0  # keyframes read back from S3
+            assert "SECRET123" not in str(_rows(wh, "media_sources")[url_id]["name"])
+            assert not (isolated_env / "media").exists()  # nothing kept locally

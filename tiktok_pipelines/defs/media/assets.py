@@ -27,6 +27,7 @@ def intake_config(intake: MediaIntakeResource):  # noqa: ANN201 - IntakeConfig
         drop_folder=Path(intake.drop_folder) if intake.drop_folder else None, drop_s3_bucket=intake.drop_s3_bucket,
         drop_s3_prefix=intake.drop_s3_prefix, settle_seconds=intake.settle_seconds,
         max_download_bytes=intake.max_download_bytes, allow_private_urls=intake.allow_private_urls, ytdlp=intake.ytdlp,
+        ca_bundle=Path(intake.ca_bundle) if intake.ca_bundle else None,
     )
 
 

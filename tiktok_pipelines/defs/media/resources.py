@@ -61,6 +61,7 @@ class MediaIntakeResource(dg.ConfigurableResource):
     settle_seconds: float = 5.0  # a file still growing is an upload in progress
     max_download_bytes: int = 512 * 2**20
     allow_private_urls: bool = False
+    ca_bundle: str = ""
     ytdlp: bool = False
     s3: S3Resource | None = None
 
@@ -115,7 +116,8 @@ def resources() -> dg.Definitions:
         "media_intake": MediaIntakeResource(
             drop_folder=str(s.drop_folder), drop_s3_bucket=drop_bucket, drop_s3_prefix=drop_prefix,
             settle_seconds=s.settle_seconds,
-            max_download_bytes=s.max_download_bytes, allow_private_urls=s.allow_private_urls, ytdlp=s.ytdlp, s3=s3,
+            max_download_bytes=s.max_download_bytes, allow_private_urls=s.allow_private_urls,
+            ca_bundle=str(s.ca_bundle or ""), ytdlp=s.ytdlp, s3=s3,
         ),
         "extraction": ExtractionResource(
             max_seconds=s.max_seconds, asr_backend=s.asr_backend, asr_model=s.asr_model,

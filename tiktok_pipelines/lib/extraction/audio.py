@@ -14,6 +14,7 @@ Everything heavy (torch, silero, scipy) is imported inside the functions that ne
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import os
@@ -23,7 +24,6 @@ import threading
 import wave
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +47,7 @@ MUSIC_MIN_WINDOWS = 2
 # gave tone >= 28 dB in every window, a 60 Hz kick alone under speech sub pulse >= 0.5 in 92% of them.
 PULSE_SUB_MIN = 0.5
 PULSE_FULL_MIN = 0.5
+FULL_PULSE_MAX_SPEECH = 0.25
 TONE_MIN_DB = 22.0
 TONE_CONTEXT_S = 5.0
 MUSIC_MIN_LEVEL_DB = -60.0
@@ -142,7 +143,7 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
 # --- loudness and silences -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Loudness:
     integrated_lufs: float | None
     range_lu: float | None
@@ -233,14 +234,6 @@ def _finish_loudness(proc: subprocess.Popen[bytes], media_path: Path, timeout_s:
     return text
 
 
-def measure_loudness(
-    media_path: Path, analysed_seconds: float, *, max_seconds: float | None = None, timeout_s: float = 120
-) -> Loudness:
-    """Integrated loudness, loudness range, true peak and silences (>= 0.4 s under -35 dB) of the audio."""
-    proc = _start_loudness(Path(media_path), max_seconds)
-    return parse_loudness(_finish_loudness(proc, Path(media_path), timeout_s), analysed_seconds)
-
-
 # --- speech -------------------------------------------------------------------------------------------
 
 
@@ -292,7 +285,7 @@ def detect_speech(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> list[S
     tensor = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))
     model = speech_model()
     with _VAD_LOCK, _torch_threads(1):
-        stamps = get_speech_timestamps(tensor, model, sampling_rate=sample_rate, return_seconds=False, threshold=0.97)
+        stamps = get_speech_timestamps(tensor, model, sampling_rate=sample_rate, return_seconds=False)
     return [Span(start=round(s["start"] / sample_rate, 3), end=round(s["end"] / sample_rate, 3)) for s in stamps]
 
 
@@ -304,7 +297,7 @@ def detect_speech(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> list[S
 # default (`onset_strength`: mean positive flux of the 128-band mel spectrogram in dB, 80 dB range).
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class MusicReport:
     music_present: bool
     music_ratio: float
@@ -313,7 +306,7 @@ class MusicReport:
     windows: tuple[bool, ...]  # one per 1-s window: music heard there
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class WindowCues:
     """What one 1-s window sounds like: its level and the three music cues."""
 
@@ -321,21 +314,27 @@ class WindowCues:
     pulse_full: float  # onset autocorrelation at the beat period, 4 s around the window (0..1)
     pulse_sub: float  # the same in the 30-120 Hz band
     tone_db: float  # sustained-partial prominence over the 5 s before or after the window
+    speech_share: float = 0.0  # of the 4 s the pulses were measured on
 
     @property
     def is_music(self) -> bool:
         if self.level_db < MUSIC_MIN_LEVEL_DB:
             return False
-        return self.pulse_sub >= PULSE_SUB_MIN or self.pulse_full >= PULSE_FULL_MIN or self.tone_db >= TONE_MIN_DB
+        # Syllables come at a steady-ish rate too: a full-band pulse heard over speech may be the voice
+        # itself (an espeak voice reached 0.62), so there only the sub-bass pulse and held tones count.
+        full_pulse = self.pulse_full >= PULSE_FULL_MIN and self.speech_share <= FULL_PULSE_MAX_SPEECH
+        return full_pulse or self.pulse_sub >= PULSE_SUB_MIN or self.tone_db >= TONE_MIN_DB
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class OnsetEnvelope:
     name: str  # "full" or "sub"
     values: np.ndarray  # one value per STFT frame
-    autocorrelation: np.ndarray  # over the frames without speech when there are enough of them
+    autocorrelation: np.ndarray  # over all frames, or over the speech-free ones when that is clearer
+    pairs: np.ndarray  # frame pairs behind each lag of the autocorrelation
     lag: int  # beat period in frames, 0 when there is no pulse
     clarity: float  # normalised autocorrelation at that period (0..1)
+    whole_track: OnsetEnvelope | None = None  # timed over all frames, when this one is speech-free only
 
 
 def _spectrogram(samples: np.ndarray) -> np.ndarray:
@@ -394,24 +393,25 @@ def _sub_band_flux(spectrum: np.ndarray, sample_rate: int) -> np.ndarray:
     return np.concatenate([[0.0], np.maximum(0.0, np.diff(sub_db))])
 
 
-def _autocorrelation(envelope: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+def _autocorrelation(envelope: np.ndarray, keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Autocorrelation over the frames in `keep` (all when None), each lag averaged over the pairs of
-    kept frames it has, normalised to 1 at lag 0; zeros when those frames hold no onsets."""
+    kept frames it has and normalised to 1 at lag 0 (zeros when those frames hold no onsets), and the
+    number of pairs behind each lag."""
     import numpy as np
     from scipy import fft
 
     n = envelope.size
     weights = np.ones(n) if keep is None else keep.astype(np.float64)
+    size = fft.next_fast_len(2 * n)
+    pairs = np.rint(fft.irfft(np.abs(fft.rfft(weights, size)) ** 2, size)[:n])
     kept = envelope[weights > 0]
     if kept.size < 4 or float(kept.std()) < ONSET_MIN_STD_DB:
-        return np.zeros(max(n, 1))  # a steady tone's beating is not a beat
+        return np.zeros(max(n, 1)), pairs  # a steady tone's beating is not a beat
     e = (envelope - kept.mean()) * weights
-    size = fft.next_fast_len(2 * n)
     products = fft.irfft(np.abs(fft.rfft(e, size)) ** 2, size)[:n]
-    pairs = np.rint(fft.irfft(np.abs(fft.rfft(weights, size)) ** 2, size)[:n])
     # Lags with few pairs left are noise, not evidence.
     ac = np.where(pairs >= min(n // 4, 2 * MUSIC_WINDOW_S * SAMPLE_RATE / HOP), products / np.maximum(pairs, 1), 0.0)
-    return ac / ac[0]
+    return ac / ac[0], pairs
 
 
 def _beat_lag(ac: np.ndarray, fps: float) -> int:
@@ -452,31 +452,50 @@ def _pulse_clarity(envelope: np.ndarray, lag: int) -> float:
     return max(0.0, min(1.0, best / energy))
 
 
-def _speech_free_frames(n_frames: int, sample_rate: int, speech: Sequence[Span]) -> np.ndarray | None:
-    """Frames nobody speaks over, or None when they add up to too little to time a beat on: the
-    tempo is measured where the voice's own rhythm cannot pass for one."""
+def _speech_frames(n_frames: int, sample_rate: int, speech: Sequence[Span]) -> np.ndarray:
+    """Frames someone speaks over, widened by 0.1 s either side."""
     import numpy as np
 
+    fps = sample_rate / HOP
+    spoken = np.zeros(n_frames, dtype=bool)
+    for span in speech:
+        spoken[max(0, int((span.start - 0.1) * fps)) : max(0, math.ceil((span.end + 0.1) * fps))] = True
+    return spoken
+
+
+def _speech_free_frames(n_frames: int, sample_rate: int, speech: Sequence[Span]) -> np.ndarray | None:
+    """Frames nobody speaks over, or None when they add up to too little to time a beat on."""
     if not speech:
         return None
-    fps = sample_rate / HOP
-    keep = np.ones(n_frames, dtype=bool)
-    for span in speech:
-        keep[max(0, int((span.start - 0.1) * fps)) : max(0, math.ceil((span.end + 0.1) * fps))] = False
-    return keep if keep.sum() >= TEMPO_MIN_FREE_S * fps else None
+    keep = ~_speech_frames(n_frames, sample_rate, speech)
+    return keep if keep.sum() >= TEMPO_MIN_FREE_S * sample_rate / HOP else None
+
+
+def _timed(name: str, values: np.ndarray, keep: np.ndarray | None, fps: float) -> OnsetEnvelope:
+    ac, pairs = _autocorrelation(values, keep)
+    lag = _beat_lag(ac, fps)
+    clarity = max(0.0, min(1.0, float(ac[lag - 1 : lag + 2].max()))) if lag else 0.0
+    return OnsetEnvelope(name, values, ac, pairs, lag, clarity)
 
 
 def onset_envelopes(spectrum: np.ndarray, sample_rate: int, speech: Sequence[Span] = ()) -> list[OnsetEnvelope]:
-    """The full-band and sub-bass onset envelopes, each with its beat period and pulse clarity."""
+    """The full-band and sub-bass onset envelopes, each with its beat period and pulse clarity.
+
+    Each is timed twice when there is speech: over everything, and over the speech-free frames only,
+    where the voice's own rhythm cannot blur the beat (it does when the kick shares the voice's band).
+    The clearer pulse wins; long lines with short pauses leave too little between them, and then the
+    whole track (where a kick below the voice dominates) is the better clock."""
     fps = sample_rate / HOP
     keep = _speech_free_frames(spectrum.shape[0], sample_rate, speech)
     envelopes = []
     bands = (("full", _full_band_flux(spectrum, sample_rate)), ("sub", _sub_band_flux(spectrum, sample_rate)))
     for name, values in bands:
-        ac = _autocorrelation(values, keep)
-        lag = _beat_lag(ac, fps)
-        clarity = max(0.0, min(1.0, float(ac[lag - 1 : lag + 2].max()))) if lag else 0.0
-        envelopes.append(OnsetEnvelope(name, values, ac, lag, clarity))
+        whole = _timed(name, values, None, fps)
+        free = _timed(name, values, keep, fps) if keep is not None else None
+        if free is not None and free.clarity > whole.clarity:
+            envelopes.append(dataclasses.replace(free, whole_track=whole))
+        else:
+            envelopes.append(whole)
     return envelopes
 
 
@@ -487,11 +506,19 @@ def _refined_bpm(envelope: OnsetEnvelope, sample_rate: int) -> float:
     16 ms, about 1.3 BPM at 140."""
     import numpy as np
 
-    ac, lag = envelope.autocorrelation, envelope.lag
+    lag = envelope.lag
+    whole = envelope.whole_track
+    if whole is not None and whole.lag and abs(whole.lag - lag) <= 1:
+        # Same beat over the whole track: its long lags have every pair, the gaps between lines do not.
+        envelope = whole
+    ac = envelope.autocorrelation
+    enough_pairs = TEMPO_MIN_FREE_S * sample_rate / HOP
     period = float(lag)
     for multiple in range(min(8, (ac.size - 3) // lag), 0, -1):
         lo, hi = max(1, lag * multiple - multiple - 1), min(ac.size - 2, lag * multiple + multiple + 1)
         peak = lo + int(np.argmax(ac[lo : hi + 1]))
+        if multiple > 1 and envelope.pairs[hi] < enough_pairs:
+            continue  # speech-free stretches too short for this lag: a few pairs make a noisy peak
         if ac[peak] < 0.5 * envelope.clarity or peak in (lo, hi):
             continue  # no clear peak at this multiple: try a shorter one
         a, b, c = ac[peak - 1], ac[peak], ac[peak + 1]
@@ -553,6 +580,7 @@ def music_cues(
 
     context = int(TONE_CONTEXT_S / MUSIC_WINDOW_S)
     tones = {k: tone_from(k) for k in range(1 - context, n_windows)}
+    spoken = _speech_frames(n_frames, sample_rate, speech)
     step = int(MUSIC_WINDOW_S * sample_rate)
     cues = []
     for i in range(n_windows):
@@ -568,6 +596,7 @@ def music_cues(
                 # The 5 s ending with this window or starting with it: a window at the edge of a music
                 # stretch still lies inside one of them.
                 tone_db=max(tones[i + 1 - context], tones[i]),
+                speech_share=float(spoken[around].mean()) if spoken[around].size else 0.0,
             )
         )
     return cues, envelopes
@@ -665,8 +694,10 @@ def _features(
     if loudness is None:
         status = "partial"
         notes.append(f"loudness and silences unavailable: {loudness_error}")
+    elif loudness.integrated_lufs is None and loudness.true_peak_dbfs is None:
+        notes.append("digital silence: no loudness to measure")
     elif loudness.integrated_lufs is None:
-        notes.append("digital silence: loudness below the -70 LUFS gate, not measurable")
+        notes.append("loudness not measurable: under the -70 LUFS gate or shorter than one 0.4 s block")
     speech_seconds = sum(s.duration for s in speech)
     silences = loudness.silences if loudness else ()
     return AudioFeatures(

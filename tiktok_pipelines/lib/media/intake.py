@@ -31,9 +31,11 @@ class IntakeConfig:
     max_download_bytes: int = 512 * 2**20
     allow_private_urls: bool = False
     ytdlp: bool = False
+    ca_bundle: Path | None = None
 
     def download_policy(self) -> DownloadPolicy:
-        return DownloadPolicy(max_bytes=self.max_download_bytes, allow_private=self.allow_private_urls)
+        return DownloadPolicy(max_bytes=self.max_download_bytes, allow_private=self.allow_private_urls,
+                              verify=str(self.ca_bundle) if self.ca_bundle else True)
 
 
 def url_fingerprint(url: str) -> str:
