@@ -46,8 +46,7 @@ def bench_extraction() -> dict:
     from tiktok_pipelines.definitions import defs
     from tiktok_pipelines.demo.daemon import SimulatedDaemon
     from tiktok_pipelines.lib.settings import load_settings
-    from tiktok_pipelines.lib.warehouse import Warehouse
-    from tiktok_pipelines.lib.warehouse import schema
+    from tiktok_pipelines.lib.warehouse import Warehouse, schema
 
     d = defs()
     per_video: list[dict] = []

@@ -16,7 +16,7 @@ from tiktok_pipelines.lib.warehouse import Warehouse
 def test_demo_runs_end_to_end_and_is_labelled_demo(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     (tmp_path / "dagster_home").mkdir()
-    report = run_demo(steps_h=(-48, -24, 0))
+    report = run_demo(steps_h=(-48, -24, 0), media_videos=2)
     assert len(report.runs) > 3  # three account refreshes plus the cohort runs
     doc = json.loads(report.json_path.read_text())
     assert doc["is_demo"] is True and "DEMO" in doc["data_label"]
@@ -38,13 +38,19 @@ def test_demo_runs_end_to_end_and_is_labelled_demo(tmp_path, monkeypatch, capsys
     own = [c for c in report.cohorts if c.kind == "own"]
     assert own and own[0].tasks["h0"].startswith("done/")  # the account's newest upload, tracked from its upload
 
+    # Media: two posted videos and two drafts dropped in the drop folder, every stage extracted.
+    assert report.media is not None and report.media.videos == 4 and report.media.drafts == 2
+    assert not report.media.failed
+    assert all(counts == {"ok": 4} for counts in report.media.stages.values()), report.media.stages
+
     first = Warehouse(report.warehouse_url).dump()
-    run_demo(steps_h=(-48, -24, 0))  # running the demo again changes nothing
+    run_demo(steps_h=(-48, -24, 0), media_videos=2)  # running the demo again changes nothing
     assert Warehouse(report.warehouse_url).dump() == first
 
     print_report(report)
     out = capsys.readouterr().out
     assert "DEMO" in out and str(report.csv_path) in out and str(public[0].csv_path) in out
+    assert "media: 4 videos (2 drafts)" in out and "caption_analysis  4 ok" in out
 
 
 def test_bad_configuration_names_the_variable(monkeypatch):

@@ -51,7 +51,7 @@ class DemoReport:
 
 def run_demo(
     steps_h: Sequence[int] = DEMO_STEPS_H, echo: Callable[[str], None] = print, cohorts: bool = True,
-    media: bool = True,
+    media: bool = True, media_videos: int | None = None,
 ) -> DemoReport:
     import os
 
@@ -118,7 +118,7 @@ def run_demo(
         if failed:
             raise SystemExit(f"demo run {failed[0].job_name}[{failed[0].partition_key}] failed: see run {failed[0].run_id} in the UI")
         runs.extend(r.run_id for r in launched)
-    media_summary = _media_phase(daemon, settings, clock, echo) if media else None
+    media_summary = _media_phase(daemon, settings, clock, echo, media_videos) if media else None
     if media_summary is not None and media_summary.failed:
         raise SystemExit(f"demo extraction failed for {', '.join(media_summary.failed)}: see the runs in the UI")
     if media_summary is not None:
@@ -136,9 +136,10 @@ def run_demo(
     )
 
 
-def _media_phase(daemon, settings, clock, echo: Callable[[str], None]) -> MediaSummary:  # noqa: ANN001
-    """The creator drops the files of every posted video (named by video id) and drafts of the next
-    uploads (with their captions) into the drop folder; the media sensor does the rest, capped per tick."""
+def _media_phase(daemon, settings, clock, echo: Callable[[str], None], limit: int | None = None) -> MediaSummary:  # noqa: ANN001
+    """The creator drops the files of every posted video (named by video id; the newest `limit` when
+    given) and drafts of the next uploads (with their captions) into the drop folder; the media sensor
+    does the rest, capped per tick."""
     import shutil
     import time
 
@@ -153,7 +154,7 @@ def _media_phase(daemon, settings, clock, echo: Callable[[str], None]) -> MediaS
     media = load_media_settings()
     account = DemoAccount(seed=7, n_videos=settings.demo_video_count)
     now = clock.now()
-    posted = account.videos_visible_at(now)
+    posted = account.videos_visible_at(now)[:limit]
     upcoming = [v for v in account.videos_visible_at(now + timedelta(days=3)) if v.create_time > now][:2]
     echo(f"  generating media for {len(posted)} posted videos and {len(upcoming)} drafts (ffmpeg + espeak-ng) ...")
     started = time.perf_counter()

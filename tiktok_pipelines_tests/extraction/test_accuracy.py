@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tiktok_pipelines.demo.media import GeneratedClip, clip_spec_for, generate_clips, normalize_words
+from tiktok_pipelines.demo.media import (
+    GeneratedClip,
+    clip_spec_for,
+    generate_clips,
+    normalize_words,
+)
 from tiktok_pipelines.demo.world import DEMO_NOW, DemoAccount
 from tiktok_pipelines.lib.extraction.audio import analyse_audio
 from tiktok_pipelines.lib.extraction.ocr import read_keyframes_text
@@ -90,7 +95,11 @@ def test_speech_ratio_is_within_015_of_truth(analysed: list[dict]) -> None:
 
 
 def test_asr_word_error_rate_is_reported(analysed: list[dict], tmp_path: Path) -> None:
-    from tiktok_pipelines.lib.extraction.asr import AsrConfig, transcribe, word_error_rate
+    from tiktok_pipelines.lib.extraction.asr import (
+        AsrConfig,
+        transcribe,
+        word_error_rate,
+    )
     from tiktok_pipelines.lib.extraction.audio import extract_wav
 
     spoken = [a for a in analysed if a["clip"].truth["speech"]]

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from tiktok_pipelines.demo.media import generate_clips
 from tiktok_pipelines.lib.warehouse import schema
-
 from tiktok_pipelines_tests.media.world import MUSIC, SPOKEN, media_world
 
 STAGES = ("video_keyframes", "video_scene_cuts", "video_audio_features", "video_transcripts",
@@ -32,7 +31,7 @@ def bad_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("bad")
 
 
-def _rows(wh, table_name: str) -> dict[str, dict]:  # noqa: ANN001
+def _rows(wh, table_name: str) -> dict[str, dict]:
     table = getattr(schema, table_name)
     with wh.begin() as conn:
         return {r["video_id"]: dict(r) for r in conn.execute(select(table)).mappings()}
@@ -231,7 +230,13 @@ def test_s3_media_store_s3_drop_prefix_and_a_queued_url(
     """Production shape: media kept in S3 (moto's server stands in), files arriving in an S3 prefix,
     and a direct https URL queued from the CLI (a local TLS server with its own CA)."""
     from tiktok_pipelines.cli import main
-    from tiktok_pipelines_tests.media.servers import FileServer, moto_s3_endpoint, s3_client, self_signed_cert, serve_bytes
+    from tiktok_pipelines_tests.media.servers import (
+        FileServer,
+        moto_s3_endpoint,
+        s3_client,
+        self_signed_cert,
+        serve_bytes,
+    )
 
     for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                        "AWS_DEFAULT_REGION": "us-east-1"}.items():

@@ -109,7 +109,7 @@ def _keyframes(warehouse: WarehouseResource, video_id: str) -> list[dict]:
     return row["payload"]["keyframes"]
 
 
-def _local_keyframes(media_store: MediaStoreResource, keyframes: list[dict], work) -> list[tuple[str, float, object]]:  # noqa: ANN001
+def _local_keyframes(media_store: MediaStoreResource, keyframes: list[dict], work) -> list[tuple[str, float, object]]:
     """(label, t, local path) for each keyframe: the file itself in a local store, a fetched copy from S3."""
     from pathlib import Path
 
@@ -123,8 +123,8 @@ def _local_keyframes(media_store: MediaStoreResource, keyframes: list[dict], wor
 # --- audio_features -------------------------------------------------------------------------------
 
 
-@dg.asset(**GROUP, deps=["video_media"], kinds={"librosa", "ffmpeg"}, code_version=AUDIO_VERSION,
-          description="Speech vs music ratio (silero VAD + librosa), BPM, loudness (EBU R128 LUFS), silences and dead air.")
+@dg.asset(**GROUP, deps=["video_media"], kinds={"ffmpeg", "pytorch", "scipy"}, code_version=AUDIO_VERSION,
+          description="Speech vs music ratio (silero VAD + beat analysis), BPM, loudness (EBU R128 LUFS), silences and dead air.")
 def audio_features(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, media_store: MediaStoreResource,
     extraction: ExtractionResource, clock: ClockResource,
@@ -135,14 +135,14 @@ def audio_features(
         with media_store.local_copy(media["storage_key"]) as path:
             feats = analyse_audio(path, has_audio=bool(media["has_audio"]), max_seconds=extraction.max_seconds,
                                   work_dir=extraction.work_dir(media["video_id"]) / "audio")
-        return Extracted(feats, feats.status, "silero-vad+librosa+ebur128", note=feats.note, scalars={
+        return Extracted(feats, feats.status, "silero-vad+onset-tempo+ebur128", note=feats.note, scalars={
             "has_audio": feats.has_audio, "speech_ratio": feats.speech_ratio, "music_ratio": feats.music_ratio,
             "music_present": feats.music_present, "bpm": feats.bpm, "loudness_lufs": feats.loudness_lufs,
             "dead_air_s": feats.dead_air_seconds,
         })
 
     _, row, skipped, more = run_extraction(context, warehouse, clock, "audio_features", AUDIO_VERSION, extract,
-                                     extractor_on_error="silero-vad+librosa+ebur128")
+                                     extractor_on_error="silero-vad+onset-tempo+ebur128")
     return dg.MaterializeResult(metadata=_result_metadata(
         row, skipped, more, speech_ratio=row["speech_ratio"], music_ratio=row["music_ratio"], bpm=row["bpm"],
         loudness_lufs=row["loudness_lufs"], dead_air_s=row["dead_air_s"]))
@@ -270,7 +270,7 @@ def visual_tags(
                                   extraction.work_dir(media["video_id"]) / "visual")
         tags = describe_frames(frames, extraction.clip_config())  # type: ignore[arg-type]
         stats = tags.frames
-        mean = lambda xs: round(sum(xs) / len(xs), 4) if xs else None  # noqa: E731
+        mean = lambda xs: round(sum(xs) / len(xs), 4) if xs else None
         return Extracted(tags, tags.status, "opencv" + ("+open_clip" if tags.clip_status == "ok" else ""), note=tags.note,
                          scalars={
                              "clip_status": tags.clip_status, "brightness_mean": mean([f.brightness for f in stats]),
@@ -291,7 +291,7 @@ def visual_tags(
 # --- caption_analysis -----------------------------------------------------------------------------
 
 
-def _caption_for(conn, video_id: str) -> tuple[str | None, list[str] | None]:  # noqa: ANN001
+def _caption_for(conn, video_id: str) -> tuple[str | None, list[str] | None]:
     from sqlalchemy import select
 
     from tiktok_pipelines.lib.media.catalog import load_source
@@ -313,7 +313,11 @@ def caption_analysis(
     def extract(media: dict) -> Extracted:
         from tiktok_pipelines.lib.extraction import results
         from tiktok_pipelines.lib.extraction.artifacts import OCRResult, Transcript
-        from tiktok_pipelines.lib.extraction.caption import analyse_caption, first_seconds_text, video_text
+        from tiktok_pipelines.lib.extraction.caption import (
+            analyse_caption,
+            first_seconds_text,
+            video_text,
+        )
 
         vid = media["video_id"]
         with warehouse.get().begin() as conn:

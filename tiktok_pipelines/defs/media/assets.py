@@ -10,7 +10,11 @@ import time
 import dagster as dg
 
 from tiktok_pipelines.defs.media.partitions import videos_partitions
-from tiktok_pipelines.defs.media.resources import ExtractionResource, MediaIntakeResource, MediaStoreResource
+from tiktok_pipelines.defs.media.resources import (
+    ExtractionResource,
+    MediaIntakeResource,
+    MediaStoreResource,
+)
 from tiktok_pipelines.defs.resources import ClockResource, WarehouseResource
 from tiktok_pipelines.lib.extraction.scenes import SCENES_VERSION
 from tiktok_pipelines.lib.media.decode import DECODE_VERSION
@@ -18,7 +22,7 @@ from tiktok_pipelines.lib.media.decode import DECODE_VERSION
 MEDIA = {"group_name": "media", "partitions_def": videos_partitions}
 
 
-def intake_config(intake: MediaIntakeResource):  # noqa: ANN201 - IntakeConfig
+def intake_config(intake: MediaIntakeResource):
     from pathlib import Path
 
     from tiktok_pipelines.lib.media.intake import IntakeConfig
@@ -104,7 +108,7 @@ def video_media(
     })
 
 
-def _cuts_check(scenes, duration: float) -> dg.AssetCheckResult:  # noqa: ANN001 - SceneAnalysis
+def _cuts_check(scenes, duration: float) -> dg.AssetCheckResult:
     outside = [c.t for c in scenes.cuts if not 0 < c.t < duration + 0.05]
     return dg.AssetCheckResult(
         check_name="cuts_within_duration", asset_key="scene_cuts", passed=not outside,
@@ -144,7 +148,7 @@ def _hook_check(labels: set[str], duration: float) -> dg.AssetCheckResult:
 def video_decode(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, media_store: MediaStoreResource,
     extraction: ExtractionResource, clock: ClockResource,
-):  # noqa: ANN201 - yields MaterializeResult / AssetCheckResult
+):
     """One ffmpeg decode feeds both the keyframes and the cut detector (feasibility.md §4)."""
     from tiktok_pipelines.lib.extraction import results
     from tiktok_pipelines.lib.media.keyframes import decode_video
@@ -193,9 +197,9 @@ def video_decode(
             yield dg.MaterializeResult(asset_key="keyframes", metadata=meta,
                                        check_results=[_hook_check(labels, media["duration_s"])])
         else:
+            from tiktok_pipelines.lib.charts import svg_markdown
             from tiktok_pipelines.lib.extraction.artifacts import SceneAnalysis
             from tiktok_pipelines.lib.media.previews import cut_timeline_svg
-            from tiktok_pipelines.lib.charts import svg_markdown
 
             scenes = SceneAnalysis.model_validate(row["payload"])
             meta.update({"cuts": row["cut_count"], "first_cut_s": row["first_cut_s"], "mean_shot_s": row["mean_shot_s"],

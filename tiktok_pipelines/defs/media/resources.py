@@ -27,7 +27,7 @@ class MediaStoreResource(dg.ConfigurableResource):
     cache_dir: str = ""  # local copies of S3 objects that a step decodes
     s3: S3Resource | None = None
 
-    def get(self):  # noqa: ANN201 - MediaStore
+    def get(self):
         from tiktok_pipelines.lib.media.store import LocalMediaStore, S3MediaStore
 
         if self.backend == "s3":
@@ -78,13 +78,13 @@ class ExtractionResource(dg.ConfigurableResource):
     clip_model_config: str = ""
     cache_dir: str = ""
 
-    def asr_config(self):  # noqa: ANN201 - AsrConfig
+    def asr_config(self):
         from tiktok_pipelines.lib.extraction.asr import AsrConfig
 
         return AsrConfig(backend=self.asr_backend, model=self.asr_model,  # type: ignore[arg-type]
                          openai_base_url=self.openai_base_url or None)
 
-    def clip_config(self):  # noqa: ANN201 - ClipConfig | None
+    def clip_config(self):
         from tiktok_pipelines.lib.extraction.clip import ClipConfig
 
         if not self.clip_checkpoint:

@@ -43,9 +43,11 @@ MUSIC_WINDOW_S = 1.0
 MUSIC_MIN_SHARE = 0.15
 MUSIC_MIN_WINDOWS = 2
 # Per-window music cues, calibrated on 5 espeak-ng voices (150-220 wpm) over kick/pad beds 4-16 dB under
-# them: speech alone peaked at full pulse 0.30, sub pulse 0.37 and tone 12 dB; a held pad under speech
-# gave tone >= 28 dB in every window, a 60 Hz kick alone under speech sub pulse >= 0.5 in 92% of them.
-PULSE_SUB_MIN = 0.5
+# them and on the demo world's clips: speech alone peaked at full pulse 0.62 (hence no full pulse over
+# speech), sub pulse 0.46 and tone 12 dB; under speech a 50-60 Hz kick kept sub pulse >= 0.67 and a held
+# pad tone >= 28 dB in every window. The sub band stops at 80 Hz: up to 120 Hz voices reached 0.59.
+SUB_BAND_HZ = (30.0, 80.0)
+PULSE_SUB_MIN = 0.6
 PULSE_FULL_MIN = 0.5
 FULL_PULSE_MAX_SPEECH = 0.25
 TONE_MIN_DB = 22.0
@@ -312,7 +314,7 @@ class WindowCues:
 
     level_db: float  # RMS, dBFS
     pulse_full: float  # onset autocorrelation at the beat period, 4 s around the window (0..1)
-    pulse_sub: float  # the same in the 30-120 Hz band
+    pulse_sub: float  # the same in the 30-80 Hz band
     tone_db: float  # sustained-partial prominence over the 5 s before or after the window
     speech_share: float = 0.0  # of the 4 s the pulses were measured on
 
@@ -382,10 +384,10 @@ def _full_band_flux(spectrum: np.ndarray, sample_rate: int) -> np.ndarray:
 
 
 def _sub_band_flux(spectrum: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Kicks sit below ~120 Hz and voices above, so this band keeps its pulse under speech."""
+    """Kicks sit below ~80 Hz and voices above, so this band keeps its pulse under speech."""
     import numpy as np
 
-    sub = spectrum[:, _band(sample_rate, 30, 120)].sum(axis=1)
+    sub = spectrum[:, _band(sample_rate, *SUB_BAND_HZ)].sum(axis=1)
     # Floored 60 dB under the loudest frame so that leakage from higher notes, which beats against
     # itself, cannot pose as a kick.
     floor = max(float(spectrum.sum(axis=1).max()) * 1e-3, 1e-5)

@@ -93,7 +93,7 @@ def keyframe_marks(duration_s: float, analysed_s: float, fps: float = 30.0) -> t
 
 def analysis_geometry(width: int, height: int, short_side: int) -> tuple[int, int]:
     scale = short_side / min(width, height)
-    even = lambda v: max(2, int(round(v * scale / 2)) * 2)  # noqa: E731 - yuv needs even sizes
+    even = lambda v: max(2, int(round(v * scale / 2)) * 2)
     return even(width), even(height)
 
 
