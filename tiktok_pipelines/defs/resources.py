@@ -75,6 +75,12 @@ def tiktok_api_errors(warehouse: WarehouseResource, http) -> Iterator[None]:  # 
                 record_failures(conn, http.failures)
 
 
+def default_sensor_status() -> dg.DefaultSensorStatus:
+    """Sensors run by themselves in production; in the demo world the demo runner ticks them on
+    simulated time, so a `dg dev` on the demo data does not start launching runs on its own."""
+    return dg.DefaultSensorStatus.STOPPED if load_settings().is_demo else dg.DefaultSensorStatus.RUNNING
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
     settings = load_settings()

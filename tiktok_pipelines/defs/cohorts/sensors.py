@@ -8,21 +8,17 @@ import dagster as dg
 from tiktok_pipelines.defs.account.resources import TikTokDisplayResource
 from tiktok_pipelines.defs.cohorts.jobs import cohort_h48_job, cohort_members_job, cohort_timepoint_job, sound_trends_job
 from tiktok_pipelines.defs.cohorts.partitions import cohort_timepoint_key, cohorts_partitions
-from tiktok_pipelines.defs.resources import ClockResource, WarehouseResource
+from tiktok_pipelines.defs.resources import ClockResource, WarehouseResource, default_sensor_status
 from tiktok_pipelines.lib.settings import load_settings
 
 OWN_UPLOAD_MAX_AGE = timedelta(hours=6)  # older uploads have missed h0-h1 anyway; the account job tracks them
-
-
-def _default_status() -> dg.DefaultSensorStatus:
-    return dg.DefaultSensorStatus.STOPPED if load_settings().is_demo else dg.DefaultSensorStatus.RUNNING
 
 
 @dg.sensor(
     name="cohort_timepoint_sensor",
     jobs=[cohort_timepoint_job, cohort_h48_job, sound_trends_job],
     minimum_interval_seconds=60,
-    default_status=_default_status(),
+    default_status=default_sensor_status(),
     description="Launches each (cohort, timepoint) when it falls due (h48 with creators and comments), records "
     "missed ones with how late, resumes quota-stopped ones after 00:00 UTC, refreshes sound trends.",
 )
@@ -58,7 +54,7 @@ def cohort_timepoint_sensor(
     name="own_upload_cohort_sensor",
     job=cohort_members_job,
     minimum_interval_seconds=300,
-    default_status=_default_status(),
+    default_status=default_sensor_status(),
     description="Every new upload of the connected account becomes a cohort tracked from its true upload time "
     "(the fresh, intraday-accurate path). One Display API request per tick.",
 )

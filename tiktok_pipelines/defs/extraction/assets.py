@@ -109,13 +109,17 @@ def _keyframes(warehouse: WarehouseResource, video_id: str) -> list[dict]:
     return row["payload"]["keyframes"]
 
 
-def _local_keyframes(media_store: MediaStoreResource, keyframes: list[dict], work) -> list[tuple[str, float, object]]:
-    """(label, t, local path) for each keyframe: the file itself in a local store, a fetched copy from S3."""
+def _keyframe_files(warehouse: WarehouseResource, media_store: MediaStoreResource, extraction: ExtractionResource,
+                    video_id: str, stage: str) -> list[tuple[str, float, object]]:
+    """(label, t, local path) for each stored keyframe: the file itself in a local store, a copy
+    fetched into the stage's work folder from S3."""
     from pathlib import Path
 
+    keyframes = _keyframes(warehouse, video_id)
     store = media_store.get()
     if media_store.backend != "s3":
         return [(k["label"], k["t"], Path(store.root) / k["key"]) for k in keyframes]  # type: ignore[attr-defined]
+    work = extraction.work_dir(video_id) / stage
     work.mkdir(parents=True, exist_ok=True)
     return [(k["label"], k["t"], store.fetch(k["key"], work / f"{k['label']}.jpg")) for k in keyframes]
 
@@ -226,8 +230,7 @@ def onscreen_text(
         from tiktok_pipelines.lib.extraction.ocr import read_keyframes_text
         from tiktok_pipelines.lib.markdown import md_table
 
-        frames = _local_keyframes(media_store, _keyframes(warehouse, media["video_id"]),
-                                  extraction.work_dir(media["video_id"]) / "ocr")
+        frames = _keyframe_files(warehouse, media_store, extraction, media["video_id"], "ocr")
         found = read_keyframes_text(frames)  # type: ignore[arg-type]
         lines = [(r, line) for r in found for line in r.lines]
         timed_out = [r.frame for r in found if r.timed_out]
@@ -266,8 +269,7 @@ def visual_tags(
     def extract(media: dict) -> Extracted:
         from tiktok_pipelines.lib.extraction.visual import describe_frames
 
-        frames = _local_keyframes(media_store, _keyframes(warehouse, media["video_id"]),
-                                  extraction.work_dir(media["video_id"]) / "visual")
+        frames = _keyframe_files(warehouse, media_store, extraction, media["video_id"], "visual")
         tags = describe_frames(frames, extraction.clip_config())  # type: ignore[arg-type]
         stats = tags.frames
         mean = lambda xs: round(sum(xs) / len(xs), 4) if xs else None

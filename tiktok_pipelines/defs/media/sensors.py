@@ -8,19 +8,15 @@ from tiktok_pipelines.defs.media.assets import intake_config
 from tiktok_pipelines.defs.media.jobs import video_extraction_job
 from tiktok_pipelines.defs.media.partitions import videos_partitions
 from tiktok_pipelines.defs.media.resources import MediaIntakeResource
-from tiktok_pipelines.defs.resources import ClockResource, WarehouseResource
-from tiktok_pipelines.lib.settings import load_media_settings, load_settings
-
-
-def _default_status() -> dg.DefaultSensorStatus:
-    return dg.DefaultSensorStatus.STOPPED if load_settings().is_demo else dg.DefaultSensorStatus.RUNNING
+from tiktok_pipelines.defs.resources import ClockResource, WarehouseResource, default_sensor_status
+from tiktok_pipelines.lib.settings import load_media_settings
 
 
 @dg.sensor(
     name="media_intake_sensor",
     job=video_extraction_job,
     minimum_interval_seconds=30,
-    default_status=_default_status(),
+    default_status=default_sensor_status(),
     description="Registers new or replaced files in the drop folder / S3 drop prefix (and URL requests), adds them "
     "as `videos` partitions and requests their extraction runs, capped per tick (TIKTOK_MEDIA_RUNS_PER_TICK).",
 )
