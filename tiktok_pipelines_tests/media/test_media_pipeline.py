@@ -75,7 +75,7 @@ def test_dropped_files_are_extracted_by_every_stage(isolated_env: Path, monkeypa
         assert "data:image/svg+xml;base64," in cuts[0].asset_materialization.metadata["timeline"].value
         said = world.instance.fetch_materializations(
             dg.AssetRecordsFilter(asset_key=dg.AssetKey("transcript"), asset_partitions=[spoken]), limit=1).records
-        assert "s`" in said[0].asset_materialization.metadata["transcript"].value
+        assert "s`" in said[0].asset_materialization.metadata["preview"].value
 
         # Keyframes and the hook strip are in the media store; never a frame dump.
         stored = sorted(p.name for p in (isolated_env / "media" / "videos" / spoken).rglob("*.jpg"))

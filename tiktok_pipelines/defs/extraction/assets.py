@@ -10,7 +10,6 @@ becomes an `error` row plus a failed step for this video only.
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import dagster as dg
 
@@ -18,6 +17,7 @@ from tiktok_pipelines.defs.media.assets import stored_media
 from tiktok_pipelines.defs.media.partitions import videos_partitions
 from tiktok_pipelines.defs.media.resources import ExtractionResource, MediaStoreResource
 from tiktok_pipelines.defs.resources import ClockResource, WarehouseResource
+from tiktok_pipelines.lib.extraction.summaries import Summary
 from tiktok_pipelines.lib.settings import load_media_settings
 
 GROUP = {"group_name": "extraction", "partitions_def": videos_partitions, "pool": "extraction"}
@@ -47,19 +47,9 @@ def _caption_version() -> str:
     return CAPTION_VERSION
 
 
-@dataclass
-class Extracted:
-    artifact: object  # a pydantic artifact
-    status: str
-    extractor: str
-    scalars: dict = field(default_factory=dict)
-    note: str = ""
-    metadata: dict = field(default_factory=dict)
-
-
 def run_extraction(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, clock: ClockResource, name: str, version: str,
-    extract: Callable[[dict], Extracted], *, extractor_on_error: str,
+    extract: Callable[[dict], Summary], *, extractor_on_error: str,
 ) -> tuple[dict, dict, bool, dict]:
     """Skip-or-extract-and-store for one video; returns (media row, stored result row, skipped, the
     extractor's extra metadata for this materialization)."""
@@ -85,11 +75,11 @@ def run_extraction(
                                 note=message, seconds=time.perf_counter() - started)
         raise dg.Failure(f"video {video_id}: {name} failed: {message}", allow_retries=False) from exc
     with wh.begin() as conn:
-        results.save_result(conn, name, video_id, payload=out.artifact, extractor=out.extractor, version=version,  # type: ignore[arg-type]
+        results.save_result(conn, name, video_id, payload=out.payload, extractor=out.extractor, version=version,
                             status=out.status, source_sha256=media["sha256"], now=clock.get().now(), scalars=out.scalars,
                             note=out.note, seconds=time.perf_counter() - started)
         row = results.load_result(conn, name, video_id)
-    return media, row, False, out.metadata
+    return media, row, False, {"preview": dg.MetadataValue.md(out.preview_md)} if out.preview_md else {}
 
 
 def _result_metadata(row: dict, skipped: bool, more: dict, **extra: object) -> dict:
@@ -133,17 +123,14 @@ def audio_features(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, media_store: MediaStoreResource,
     extraction: ExtractionResource, clock: ClockResource,
 ) -> dg.MaterializeResult:
-    def extract(media: dict) -> Extracted:
+    def extract(media: dict) -> Summary:
         from tiktok_pipelines.lib.extraction.audio import analyse_audio
+        from tiktok_pipelines.lib.extraction.summaries import audio_summary
 
         with media_store.local_copy(media["storage_key"]) as path:
             feats = analyse_audio(path, has_audio=bool(media["has_audio"]), max_seconds=extraction.max_seconds,
                                   work_dir=extraction.work_dir(media["video_id"]) / "audio")
-        return Extracted(feats, feats.status, "silero-vad+onset-tempo+ebur128", note=feats.note, scalars={
-            "has_audio": feats.has_audio, "speech_ratio": feats.speech_ratio, "music_ratio": feats.music_ratio,
-            "music_present": feats.music_present, "bpm": feats.bpm, "loudness_lufs": feats.loudness_lufs,
-            "dead_air_s": feats.dead_air_seconds,
-        })
+        return audio_summary(feats)
 
     _, row, skipped, more = run_extraction(context, warehouse, clock, "audio_features", AUDIO_VERSION, extract,
                                      extractor_on_error="silero-vad+onset-tempo+ebur128")
@@ -175,12 +162,12 @@ def transcript(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, media_store: MediaStoreResource,
     extraction: ExtractionResource, clock: ClockResource,
 ) -> dg.MaterializeResult:
-    def extract(media: dict) -> Extracted:
+    def extract(media: dict) -> Summary:
         from tiktok_pipelines.lib.extraction import results
         from tiktok_pipelines.lib.extraction.artifacts import AudioFeatures, Transcript
         from tiktok_pipelines.lib.extraction.asr import transcribe
         from tiktok_pipelines.lib.extraction.audio import extract_wav
-        from tiktok_pipelines.lib.media.previews import transcript_preview
+        from tiktok_pipelines.lib.extraction.summaries import transcript_summary
 
         config = extraction.asr_config()
         with warehouse.get().begin() as conn:
@@ -190,22 +177,16 @@ def transcript(
                              allow_retries=False)
         audio = AudioFeatures.model_validate(audio_row["payload"])
         if not audio.has_audio:
-            result = Transcript(status="ok", backend=config.backend, model=config.model or config.backend,
-                                confidence="high", note="no audio stream: nothing to transcribe")
-        else:
-            work = extraction.work_dir(media["video_id"]) / "asr"
-            with media_store.local_copy(media["storage_key"]) as path:
-                wav = extract_wav(path, work / "speech.wav", max_seconds=extraction.max_seconds)
-            try:
-                result = transcribe(wav, config=config, speech=audio.speech, analysed_seconds=audio.analysed_seconds)
-            finally:
-                wav.unlink(missing_ok=True)
-        words = result.words
-        return Extracted(result, result.status, result.backend, note=result.note, scalars={
-            "model": result.model, "confidence": result.confidence, "language": result.language,
-            "word_count": len(words), "speech_s": result.speech_seconds,
-            "first_word_s": words[0].start if words else None, "text": result.text, "redactions": result.redactions,
-        }, metadata={"transcript": dg.MetadataValue.md(transcript_preview(result)), "backend": config.describe()})
+            return transcript_summary(Transcript(status="ok", backend=config.backend, model=config.model or config.backend,
+                                                 confidence="high", note="no audio stream: nothing to transcribe"))
+        work = extraction.work_dir(media["video_id"]) / "asr"
+        with media_store.local_copy(media["storage_key"]) as path:
+            wav = extract_wav(path, work / "speech.wav", max_seconds=extraction.max_seconds)
+        try:
+            return transcript_summary(transcribe(wav, config=config, speech=audio.speech,
+                                                 analysed_seconds=audio.analysed_seconds))
+        finally:
+            wav.unlink(missing_ok=True)
 
     media, row, skipped, more = run_extraction(context, warehouse, clock, "transcript", _asr_version(), extract,
                                          extractor_on_error=extraction.asr_backend)
@@ -226,27 +207,12 @@ def onscreen_text(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, media_store: MediaStoreResource,
     extraction: ExtractionResource, clock: ClockResource,
 ) -> dg.MaterializeResult:
-    def extract(media: dict) -> Extracted:
+    def extract(media: dict) -> Summary:
         from tiktok_pipelines.lib.extraction.ocr import read_keyframes_text
-        from tiktok_pipelines.lib.markdown import md_table
+        from tiktok_pipelines.lib.extraction.summaries import onscreen_summary
 
         frames = _keyframe_files(warehouse, media_store, extraction, media["video_id"], "ocr")
-        found = read_keyframes_text(frames)  # type: ignore[arg-type]
-        lines = [(r, line) for r in found for line in r.lines]
-        timed_out = [r.frame for r in found if r.timed_out]
-        status = "partial" if timed_out else "ok"
-        note = f"tesseract timed out on {', '.join(timed_out)}; their text may be incomplete" if timed_out else ""
-        texts = [r for r in found if r.lines]
-        preview = [{"frame": r.frame, "t": r.t, "text": line.text, "height": round(line.text_height, 3),
-                    "safe_zone": "yes" if line.in_safe_zone else ",".join(line.overlaps)} for r, line in lines[:12]]
-        return Extracted({"frames": [r.model_dump(mode="json") for r in found]}, status, "tesseract", note=note, scalars={
-            "frames_with_text": len(texts), "line_count": len(lines),
-            "lines_outside_safe_zone": sum(1 for _, line in lines if not line.in_safe_zone),
-            "first_text_s": texts[0].t if texts else None,
-            "text": "\n".join(dict.fromkeys(line.text for _, line in lines)),
-            "redactions": sum(r.redactions for r in found),
-        }, metadata={"lines": dg.MetadataValue.md(md_table(preview, ["frame", "t", "text", "height", "safe_zone"]) if preview
-                                                  else "_no on-screen text_")})
+        return onscreen_summary(read_keyframes_text(frames))  # type: ignore[arg-type]
 
     _, row, skipped, more = run_extraction(context, warehouse, clock, "onscreen_text", OCR_VERSION, extract,
                                      extractor_on_error="tesseract")
@@ -266,21 +232,12 @@ def visual_tags(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, media_store: MediaStoreResource,
     extraction: ExtractionResource, clock: ClockResource,
 ) -> dg.MaterializeResult:
-    def extract(media: dict) -> Extracted:
+    def extract(media: dict) -> Summary:
+        from tiktok_pipelines.lib.extraction.summaries import visual_summary
         from tiktok_pipelines.lib.extraction.visual import describe_frames
 
         frames = _keyframe_files(warehouse, media_store, extraction, media["video_id"], "visual")
-        tags = describe_frames(frames, extraction.clip_config())  # type: ignore[arg-type]
-        stats = tags.frames
-        mean = lambda xs: round(sum(xs) / len(xs), 4) if xs else None
-        return Extracted(tags, tags.status, "opencv" + ("+open_clip" if tags.clip_status == "ok" else ""), note=tags.note,
-                         scalars={
-                             "clip_status": tags.clip_status, "brightness_mean": mean([f.brightness for f in stats]),
-                             "sharpness_mean": mean([f.sharpness for f in stats]),
-                             "face_frames": sum(1 for f in stats if f.faces),
-                             "max_face_area": max((f.face_area for f in stats), default=0.0),
-                             "tags": [{"family": t.family, "label": t.label, "score": t.score} for t in tags.tags],
-                         })
+        return visual_summary(describe_frames(frames, extraction.clip_config()))  # type: ignore[arg-type]
 
     _, row, skipped, more = run_extraction(context, warehouse, clock, "visual_tags", _visual_version(), extract,
                                      extractor_on_error="opencv")
@@ -312,14 +269,11 @@ def _caption_for(conn, video_id: str) -> tuple[str | None, list[str] | None]:
 def caption_analysis(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, clock: ClockResource,
 ) -> dg.MaterializeResult:
-    def extract(media: dict) -> Extracted:
+    def extract(media: dict) -> Summary:
         from tiktok_pipelines.lib.extraction import results
         from tiktok_pipelines.lib.extraction.artifacts import OCRResult, Transcript
-        from tiktok_pipelines.lib.extraction.caption import (
-            analyse_caption,
-            first_seconds_text,
-            video_text,
-        )
+        from tiktok_pipelines.lib.extraction.caption import analyse_caption, first_seconds_text, video_text
+        from tiktok_pipelines.lib.extraction.summaries import caption_summary
 
         vid = media["video_id"]
         with warehouse.get().begin() as conn:
@@ -328,12 +282,8 @@ def caption_analysis(
             o_row = results.load_result(conn, "onscreen_text", vid)
         said = Transcript.model_validate(t_row["payload"]) if t_row and t_row["status"] in ("ok", "partial") else None
         shown = [OCRResult.model_validate(f) for f in o_row["payload"]["frames"]] if o_row and o_row["status"] in ("ok", "partial") else None
-        result = analyse_caption(caption, hashtags, first_seconds_text=first_seconds_text(said, shown),
-                                 context_text=video_text(said, shown))
-        return Extracted(result, result.status, "caption-rules", note=result.note, scalars={
-            "hashtag_count": len(result.hashtags), "hashtag_spam": result.hashtag_spam, "cta_count": len(result.ctas),
-            "claim_count": len(result.claims), "hook_reinforced": result.hook_reinforced,
-        })
+        return caption_summary(analyse_caption(caption, hashtags, first_seconds_text=first_seconds_text(said, shown),
+                                               context_text=video_text(said, shown)))
 
     _, row, skipped, more = run_extraction(context, warehouse, clock, "caption_analysis", _caption_version(), extract,
                                      extractor_on_error="caption-rules")
