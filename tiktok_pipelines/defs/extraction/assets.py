@@ -166,7 +166,7 @@ def transcript(
         from tiktok_pipelines.lib.extraction import results
         from tiktok_pipelines.lib.extraction.artifacts import AudioFeatures, Transcript
         from tiktok_pipelines.lib.extraction.asr import transcribe
-        from tiktok_pipelines.lib.extraction.audio import extract_wav
+        from tiktok_pipelines.lib.extraction.audio import WAV_NAME, extract_wav
         from tiktok_pipelines.lib.extraction.summaries import transcript_summary
 
         config = extraction.asr_config()
@@ -179,9 +179,11 @@ def transcript(
         if not audio.has_audio:
             return transcript_summary(Transcript(status="ok", backend=config.backend, model=config.model or config.backend,
                                                  confidence="high", note="no audio stream: nothing to transcribe"))
-        work = extraction.work_dir(media["video_id"]) / "asr"
-        with media_store.local_copy(media["storage_key"]) as path:
-            wav = extract_wav(path, work / "speech.wav", max_seconds=extraction.max_seconds)
+        # The audio stage leaves its 16 kHz mono WAV in the work folder: reuse it rather than decode again.
+        wav = extraction.work_dir(media["video_id"]) / "audio" / WAV_NAME
+        if not wav.is_file():
+            with media_store.local_copy(media["storage_key"]) as path:
+                wav = extract_wav(path, wav, max_seconds=extraction.max_seconds)
         try:
             return transcript_summary(transcribe(wav, config=config, speech=audio.speech,
                                                  analysed_seconds=audio.analysed_seconds))

@@ -179,8 +179,10 @@ def video_decode(
                                         version=DECODE_VERSION if name == "keyframes" else SCENES_VERSION,
                                         status="error", source_sha256=media["sha256"], now=now, note=message)
             raise dg.Failure(f"video {video_id}: decoding failed: {message}", allow_retries=False) from exc
-        finally:
-            extraction.clear_work(video_id)
+        finally:  # only the decode pass's own files: other stages of this run keep theirs
+            import shutil
+
+            shutil.rmtree(extraction.work_dir(video_id) / "decode", ignore_errors=True)
         with wh.begin() as conn:
             for saved in out.rows:
                 results.save_result(conn, source_sha256=media["sha256"], now=now, **saved)

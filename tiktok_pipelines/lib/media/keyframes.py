@@ -50,7 +50,7 @@ def decode_video(path: Path, media: dict, store: MediaStore, work_dir: Path, *, 
             store.put_file(strip_key, result.hook_strip, content_type="image/jpeg")
             out.keyframe_metadata["hook_strip"] = jpeg_markdown(result.hook_strip, alt="0-3 s hook strip")
         if result.keyframes:
-            thumb = thumbnail(result.keyframes[0].path, work_dir / "thumbnail.jpg")
+            thumb = thumbnail(result.keyframes[0].path, work_dir / "decode" / "thumbnail.jpg")
             thumb_key = media_key(video_id, "thumbnail.jpg")
             store.put_file(thumb_key, thumb, content_type="image/jpeg")
         kf_status = status if stored else "error"
