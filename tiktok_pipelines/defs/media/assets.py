@@ -76,7 +76,7 @@ def video_media(
         raise dg.Failure(f"video {video_id}: no media source registered (drop the file in the drop folder, or "
                          "`tiktok-pipelines media add-url`)", allow_retries=False)
     now = clock.get().now()
-    s3_client = media_intake.s3.get_client() if (media_intake.s3 and source["kind"] == "s3") else None
+    s3_client = media_intake.s3_client() if source["kind"] == "s3" else None
     started = time.perf_counter()
     try:
         done = ingest(source, previous, media_store.get(), intake_config(media_intake), extraction.work_dir(video_id) / "in",

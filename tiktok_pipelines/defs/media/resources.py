@@ -17,43 +17,30 @@ def _split_s3(url: str) -> tuple[str, str]:
 
 
 class MediaStoreResource(dg.ConfigurableResource):
-    """Video files, keyframes and hook strips: a local folder by default, or an S3 bucket (any
-    S3-compatible endpoint through dagster-aws's S3Resource)."""
+    """Video files, keyframes and hook strips in a local folder (the default); `S3MediaStoreResource`
+    keeps them in S3 instead."""
 
-    backend: str = "local"  # "local" | "s3"
     local_root: str = ""
-    bucket: str = ""
-    prefix: str = ""
     cache_dir: str = ""  # local copies of S3 objects that a step decodes
-    s3: S3Resource | None = None
+
+    @property
+    def backend(self) -> str:
+        return "local"
 
     def get(self):
-        from tiktok_pipelines.lib.media.store import LocalMediaStore, S3MediaStore
+        from tiktok_pipelines.lib.media.store import LocalMediaStore
 
-        if self.backend == "s3":
-            if self.s3 is None or not self.bucket:
-                raise dg.Failure("the S3 media store needs a bucket and an S3 resource (TIKTOK_MEDIA_STORE=s3://bucket/prefix)")
-            return S3MediaStore(self.s3.get_client(), self.bucket, self.prefix)
         return LocalMediaStore(Path(self.local_root))
 
     @contextlib.contextmanager
     def local_copy(self, key: str) -> Iterator[Path]:
-        """A local path for a stored object: the file itself in a local store, a temporary copy from S3."""
-        store = self.get()
-        if self.backend != "s3":
-            yield store.root / key  # type: ignore[attr-defined]
-            return
-        work = Path(self.cache_dir) / "fetch"
-        work.mkdir(parents=True, exist_ok=True)
-        dest = work / key.replace("/", "__")
-        try:
-            yield store.fetch(key, dest)
-        finally:
-            dest.unlink(missing_ok=True)
+        """A local path for a stored object: the file itself here; a temporary copy from S3."""
+        yield self.get().root / key
 
 
 class MediaIntakeResource(dg.ConfigurableResource):
-    """Where creators' files arrive (a drop folder and/or an S3 prefix) and the rules for fetching URLs."""
+    """Where creators' files arrive (a drop folder; an S3 prefix with `S3MediaIntakeResource`) and the
+    rules for fetching URLs."""
 
     drop_folder: str = ""
     drop_s3_bucket: str = ""
@@ -63,7 +50,9 @@ class MediaIntakeResource(dg.ConfigurableResource):
     allow_private_urls: bool = False
     ca_bundle: str = ""
     ytdlp: bool = False
-    s3: S3Resource | None = None
+
+    def s3_client(self):
+        return None
 
 
 class ExtractionResource(dg.ConfigurableResource):
@@ -102,23 +91,66 @@ class ExtractionResource(dg.ConfigurableResource):
         shutil.rmtree(self.work_dir(video_id), ignore_errors=True)
 
 
+class S3MediaStoreResource(MediaStoreResource):
+    """Media kept under s3://bucket/prefix; a step that decodes gets a temporary local copy."""
+
+    bucket: str
+    prefix: str = ""
+    s3: S3Resource
+
+    @property
+    def backend(self) -> str:
+        return "s3"
+
+    def get(self):
+        from tiktok_pipelines.lib.media.store import S3MediaStore
+
+        return S3MediaStore(self.s3.get_client(), self.bucket, self.prefix)
+
+    @contextlib.contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        work = Path(self.cache_dir) / "fetch"
+        work.mkdir(parents=True, exist_ok=True)
+        dest = work / key.replace("/", "__")
+        try:
+            yield self.get().fetch(key, dest)
+        finally:
+            dest.unlink(missing_ok=True)
+
+
+class S3MediaIntakeResource(MediaIntakeResource):
+    """The drop folder's rules over s3://drop_s3_bucket/drop_s3_prefix."""
+
+    s3: S3Resource
+
+    def s3_client(self):
+        return self.s3.get_client()
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
     s = load_media_settings()
-    s3 = S3Resource(endpoint_url=s.s3_endpoint_url) if (s.media_store != "local" or s.drop_s3) else None
-    bucket, prefix = _split_s3(s.media_store) if s.media_store != "local" else ("", "")
     drop_bucket, drop_prefix = _split_s3(s.drop_s3) if s.drop_s3 else ("", "")
+    intake = dict(
+        drop_folder=str(s.drop_folder), drop_s3_bucket=drop_bucket, drop_s3_prefix=drop_prefix,
+        settle_seconds=s.settle_seconds, max_download_bytes=s.max_download_bytes,
+        allow_private_urls=s.allow_private_urls, ca_bundle=str(s.ca_bundle or ""), ytdlp=s.ytdlp,
+    )
+    store = dict(local_root=str(s.local_media_root), cache_dir=str(s.cache_dir))
+    if s.media_store != "local" or s.drop_s3:
+        
+        s3 = S3Resource(endpoint_url=s.s3_endpoint_url)
+        media_intake = S3MediaIntakeResource(**intake, s3=s3) if s.drop_s3 else MediaIntakeResource(**intake)
+        if s.media_store != "local":
+            bucket, prefix = _split_s3(s.media_store)
+            media_store = S3MediaStoreResource(**store, bucket=bucket, prefix=prefix, s3=s3)
+        else:
+            media_store = MediaStoreResource(**store)
+    else:
+        media_intake, media_store = MediaIntakeResource(**intake), MediaStoreResource(**store)
     return dg.Definitions(resources={
-        "media_store": MediaStoreResource(
-            backend="s3" if bucket else "local", local_root=str(s.local_media_root), bucket=bucket, prefix=prefix,
-            cache_dir=str(s.cache_dir), s3=s3,
-        ),
-        "media_intake": MediaIntakeResource(
-            drop_folder=str(s.drop_folder), drop_s3_bucket=drop_bucket, drop_s3_prefix=drop_prefix,
-            settle_seconds=s.settle_seconds,
-            max_download_bytes=s.max_download_bytes, allow_private_urls=s.allow_private_urls,
-            ca_bundle=str(s.ca_bundle or ""), ytdlp=s.ytdlp, s3=s3,
-        ),
+        "media_store": media_store,
+        "media_intake": media_intake,
         "extraction": ExtractionResource(
             max_seconds=s.max_seconds, asr_backend=s.asr_backend, asr_model=s.asr_model,
             openai_base_url=s.openai_base_url or "", clip_model=s.clip_model,

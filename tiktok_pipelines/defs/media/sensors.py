@@ -28,7 +28,7 @@ def media_intake_sensor(
     from tiktok_pipelines.lib.media.intake import scan_sources
 
     cap = load_media_settings().runs_per_tick
-    s3_client = media_intake.s3.get_client() if (media_intake.s3 and media_intake.drop_s3_bucket) else None
+    s3_client = media_intake.s3_client()
     now = clock.get().now()
     # Whether a file has settled is judged on the wall clock (file mtimes are real even on simulated time).
     refs = scan_sources(intake_config(media_intake), s3_client=s3_client)
