@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # 7+ digits with optional separators, optionally +country; years and small counts stay intact.
@@ -63,3 +64,17 @@ def redact_pii(text: str | None) -> Redacted:
     for pattern, replace in _RULES:
         out = pattern.sub(counted(replace), out)
     return Redacted(out, total)
+
+
+def display_url(url: str) -> str:
+    """The URL as it may appear in errors, logs and metadata: no user info, query string or fragment
+    (where credentials and signatures hide)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        netloc = f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return "<unparseable URL>"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

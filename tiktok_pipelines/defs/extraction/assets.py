@@ -101,17 +101,10 @@ def _keyframes(warehouse: WarehouseResource, video_id: str) -> list[dict]:
 
 def _keyframe_files(warehouse: WarehouseResource, media_store: MediaStoreResource, extraction: ExtractionResource,
                     video_id: str, stage: str) -> list[tuple[str, float, object]]:
-    """(label, t, local path) for each stored keyframe: the file itself in a local store, a copy
-    fetched into the stage's work folder from S3."""
-    from pathlib import Path
-
+    """(label, t, local path) for each stored keyframe."""
     keyframes = _keyframes(warehouse, video_id)
-    store = media_store.get()
-    if media_store.backend != "s3":
-        return [(k["label"], k["t"], Path(store.root) / k["key"]) for k in keyframes]  # type: ignore[attr-defined]
-    work = extraction.work_dir(video_id) / stage
-    work.mkdir(parents=True, exist_ok=True)
-    return [(k["label"], k["t"], store.fetch(k["key"], work / f"{k['label']}.jpg")) for k in keyframes]
+    paths = media_store.local_files([k["key"] for k in keyframes], extraction.work_dir(video_id) / stage)
+    return [(k["label"], k["t"], path) for k, path in zip(keyframes, paths, strict=True)]
 
 
 # --- audio_features -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ writes its rows in its body; a bad file becomes an `error` row with the reason a
 that video only.
 """
 
+import shutil
 import time
 
 import dagster as dg
@@ -180,8 +181,6 @@ def video_decode(
                                         status="error", source_sha256=media["sha256"], now=now, note=message)
             raise dg.Failure(f"video {video_id}: decoding failed: {message}", allow_retries=False) from exc
         finally:  # only the decode pass's own files: other stages of this run keep theirs
-            import shutil
-
             shutil.rmtree(extraction.work_dir(video_id) / "decode", ignore_errors=True)
         with wh.begin() as conn:
             for saved in out.rows:

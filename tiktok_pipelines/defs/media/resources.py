@@ -23,10 +23,6 @@ class MediaStoreResource(dg.ConfigurableResource):
     local_root: str = ""
     cache_dir: str = ""  # local copies of S3 objects that a step decodes
 
-    @property
-    def backend(self) -> str:
-        return "local"
-
     def get(self):
         from tiktok_pipelines.lib.media.store import LocalMediaStore
 
@@ -36,6 +32,11 @@ class MediaStoreResource(dg.ConfigurableResource):
     def local_copy(self, key: str) -> Iterator[Path]:
         """A local path for a stored object: the file itself here; a temporary copy from S3."""
         yield self.get().root / key
+
+    def local_files(self, keys: list[str], work: Path) -> list[Path]:
+        """Local paths for several small objects a step reads (keyframes): the files themselves here;
+        copies fetched into `work` from S3."""
+        return [self.get().root / key for key in keys]
 
 
 class MediaIntakeResource(dg.ConfigurableResource):
@@ -98,10 +99,6 @@ class S3MediaStoreResource(MediaStoreResource):
     prefix: str = ""
     s3: S3Resource
 
-    @property
-    def backend(self) -> str:
-        return "s3"
-
     def get(self):
         from tiktok_pipelines.lib.media.store import S3MediaStore
 
@@ -116,6 +113,11 @@ class S3MediaStoreResource(MediaStoreResource):
             yield self.get().fetch(key, dest)
         finally:
             dest.unlink(missing_ok=True)
+
+    def local_files(self, keys: list[str], work: Path) -> list[Path]:
+        work.mkdir(parents=True, exist_ok=True)
+        store = self.get()
+        return [store.fetch(key, work / key.replace("/", "__")) for key in keys]
 
 
 class S3MediaIntakeResource(MediaIntakeResource):

@@ -27,10 +27,9 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 from tiktok_pipelines.lib.extraction.artifacts import Confidence, Span, Transcript, TranscriptSegment, Word
-from tiktok_pipelines.lib.privacy import redact_pii
+from tiktok_pipelines.lib.privacy import display_url, redact_pii
 
 ASR_VERSION = "asr-1"
 BackendName = Literal["pocketsphinx", "faster-whisper", "openai"]
@@ -87,7 +86,7 @@ class AsrConfig:
         if self.backend == "faster-whisper" and self.model:
             parts.append(f"folder={self.model}")
         if self.backend == "openai":
-            parts.append(f"base_url={_safe_url(self.openai_base_url) if self.openai_base_url else 'default'}")
+            parts.append(f"base_url={display_url(self.openai_base_url) if self.openai_base_url else 'default'}")
             parts.append(f"timeout_s={self.timeout_s:g}")
         return f"{ASR_VERSION} " + " ".join(parts)
 
@@ -375,7 +374,7 @@ class OpenAIBackend:
 
         key = _openai_key()  # read per call: a rotated key takes effect without a restart
         cfg = self._config
-        where = _safe_url(cfg.openai_base_url) if cfg.openai_base_url else "the OpenAI API"
+        where = display_url(cfg.openai_base_url) if cfg.openai_base_url else "the OpenAI API"
         size = wav_path.stat().st_size
         if size > OPENAI_MAX_UPLOAD_BYTES:
             raise AsrFailed(f"{wav_path} is {size / 2**20:.1f} MiB, over the {OPENAI_MAX_UPLOAD_BYTES / 2**20:.0f} MiB upload limit")
@@ -656,14 +655,6 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 
 
 # --- secrets ----------------------------------------------------------------------------------------------
-
-
-def _safe_url(url: str) -> str:
-    """A URL without user info, query or fragment: those are where credentials hide."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 _KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_*\-]{4,}")

@@ -28,9 +28,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
+
+from tiktok_pipelines.lib.privacy import display_url
 
 log = logging.getLogger(__name__)
 
@@ -303,19 +305,6 @@ class Downloaded:
 
 
 _REDIRECTS = (301, 302, 303, 307, 308)
-
-
-def display_url(url: str) -> str:
-    """The URL as it may appear in errors and logs: no credentials, query string or fragment."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if ":" in host:
-            host = f"[{host}]"
-        netloc = f"{host}:{parts.port}" if parts.port else host
-    except ValueError:
-        return "<unparseable URL>"
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def download_url(

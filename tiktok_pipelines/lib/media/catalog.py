@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
-
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from tiktok_pipelines.lib.privacy import redact_pii
+from tiktok_pipelines.lib.privacy import display_url, redact_pii
 from tiktok_pipelines.lib.warehouse.engine import upsert
 from tiktok_pipelines.lib.warehouse.schema import media_assets, media_sources
 
@@ -35,11 +33,11 @@ class SourceRef:
 
 
 def display_location(location: str) -> str:
-    """A location fit for logs and metadata: URLs lose their query and fragment (signed URLs carry secrets)."""
+    """A location fit for logs and metadata: paths and s3:// keys as they are, URLs without their
+    credentials, query and fragment (signed URLs carry secrets)."""
     if "://" not in location or location.startswith("s3://"):
         return location
-    parts = urlsplit(location)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return display_url(location)
 
 
 def register_sources(conn: Connection, refs: Iterable[SourceRef], now: datetime) -> int:
