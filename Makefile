@@ -18,13 +18,14 @@ APT_PACKAGES := ffmpeg tesseract-ocr tesseract-ocr-eng espeak-ng fonts-dejavu-co
 STAMP_SYS    := $(VENV)/.system-packages
 STAMP_VENV   := $(VENV)/.installed
 
-.PHONY: help setup system-packages venv demo test bench ui dg-check clean-demo
+.PHONY: help setup system-packages venv demo test bench calibrate ui dg-check clean-demo
 
 help:
 	@echo "make demo   - set everything up and run the account pipeline on the demo world"
 	@echo "make test   - set everything up and run the test suite"
 	@echo "make ui     - open the Dagster UI (http://127.0.0.1:3000) on the demo data"
 	@echo "make bench  - print performance figures as JSON"
+	@echo "make calibrate - score the labelled golden set and print per-score MAE with confidence intervals"
 
 # System packages: apt only when something is missing (needs root or sudo).
 system-packages:
@@ -70,6 +71,9 @@ test: setup
 
 bench: setup
 	$(PY) bench/bench.py
+
+calibrate: setup
+	$(PY) bench/calibrate.py
 
 dg-check: setup
 	$(VENV)/bin/dg check defs && $(VENV)/bin/dg list defs

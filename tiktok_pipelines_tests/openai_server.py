@@ -8,12 +8,18 @@
 Handlers are registered per method and path and receive the parsed request; every request is
 recorded (the Authorization header left out, whether its bearer key matched kept instead). A request
 without the right bearer key gets OpenAI's 401 error body and never reaches a handler.
+
+Chat completions (the LLM critique):
+
+    server.route("POST", CHAT_COMPLETIONS, chat_reply({"adjustments": [], "findings": []}, usage=(900, 60)))
+    server.route("POST", CHAT_COMPLETIONS, slow(chat_reply(...), seconds=2))  # past the client's timeout
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -64,6 +70,55 @@ def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = No
 def error_reply(status: int, message: str = "", *, type: str = "server_error", code: str | None = None) -> Reply:
     """OpenAI's error body: {"error": {"message", "type", "param", "code"}}."""
     return json_reply({"error": {"message": message or f"HTTP {status}", "type": type, "param": None, "code": code}}, status)
+
+
+CHAT_COMPLETIONS = "/v1/chat/completions"
+
+
+def chat_completion(choices: list[dict[str, Any]], usage: dict[str, Any] | tuple[int, int] | None = (10, 5),
+                    model: str = "test-model") -> dict[str, Any]:
+    """A chat.completion body; `usage` as (prompt_tokens, completion_tokens), a raw dict, or None to leave it out."""
+    body: dict[str, Any] = {"id": "chatcmpl-test", "object": "chat.completion", "created": 1700000000,
+                            "model": model, "choices": choices}
+    if isinstance(usage, tuple):
+        prompt, completion = usage
+        body["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    elif usage is not None:
+        body["usage"] = usage
+    return body
+
+
+def chat_reply(content_json: Any, usage: dict[str, Any] | tuple[int, int] | None = (10, 5), refusal: str | None = None,
+               *, finish_reason: str = "stop", model: str = "test-model") -> Reply:
+    """One assistant message. `content_json` is sent as its JSON text, or verbatim when it is a str (malformed
+    replies); with `refusal` the content is null, as OpenAI sends a structured-outputs refusal."""
+    content = None if refusal is not None else (content_json if isinstance(content_json, str) else json.dumps(content_json))
+    message = {"role": "assistant", "content": content, "refusal": refusal}
+    return json_reply(chat_completion([{"index": 0, "message": message, "finish_reason": finish_reason}], usage, model))
+
+
+def slow(reply: Reply, seconds: float) -> Handler:
+    """Answer with `reply` after `seconds` (timeout tests: the client has usually hung up by then)."""
+
+    def handler(_: RecordedRequest) -> Reply:
+        time.sleep(seconds)
+        return reply
+
+    return handler
+
+
+def echo_headers(status: int, *, api_key: str) -> Handler:
+    """An error whose message echoes the request headers, Authorization included (rebuilt from `api_key`
+    when the bearer matched, since recorded requests never keep it): the worst case for secret leaks."""
+
+    def handler(request: RecordedRequest) -> Reply:
+        headers = dict(request.headers)
+        if request.bearer_ok:
+            headers["authorization"] = f"Bearer {api_key}"
+        echoed = "; ".join(f"{k}: {v}" for k, v in sorted(headers.items()))
+        return error_reply(status, f"bad request, headers were {echoed}", type="invalid_request_error")
+
+    return handler
 
 
 def replies(*sequence: Reply) -> Handler:

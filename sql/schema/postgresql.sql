@@ -273,6 +273,101 @@ CREATE TABLE sound_trends (
 	CONSTRAINT pk_sound_trends PRIMARY KEY (music_id, as_of_date)
 );
 
+CREATE TABLE video_ai_analysis (
+	video_id VARCHAR(64) NOT NULL, 
+	status VARCHAR(12) NOT NULL, 
+	scoring_version VARCHAR(32), 
+	brand VARCHAR(128), 
+	hook INTEGER, 
+	depth INTEGER, 
+	clarity INTEGER, 
+	pacing INTEGER, 
+	cta INTEGER, 
+	brand_fit INTEGER, 
+	overall INTEGER, 
+	band VARCHAR(8), 
+	band_uncapped VARCHAR(8), 
+	attention INTEGER, 
+	visual_craft INTEGER, 
+	message_cta INTEGER, 
+	thumb_stop INTEGER, 
+	first_frame INTEGER, 
+	silent_comprehension INTEGER, 
+	aesthetics INTEGER, 
+	composition INTEGER, 
+	motion_dynamics INTEGER, 
+	camera_work INTEGER, 
+	pattern_interrupt INTEGER, 
+	text_legibility INTEGER, 
+	text_timing INTEGER, 
+	emotion INTEGER, 
+	save_share INTEGER, 
+	loopability INTEGER, 
+	trend_alignment INTEGER, 
+	cultural_resonance INTEGER, 
+	brand_safety INTEGER, 
+	silent_friendly BOOLEAN, 
+	deterministic_overall INTEGER, 
+	angle VARCHAR(32), 
+	hook_type VARCHAR(32), 
+	tags JSONB, 
+	findings JSONB, 
+	fixes JSONB, 
+	flags JSONB, 
+	adjustments JSONB, 
+	high_severity_flags INTEGER, 
+	llm_status VARCHAR(8), 
+	llm_model VARCHAR(128), 
+	llm_prompt_tokens INTEGER, 
+	llm_completion_tokens INTEGER, 
+	llm_cost_usd FLOAT, 
+	error TEXT, 
+	updated_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	CONSTRAINT pk_video_ai_analysis PRIMARY KEY (video_id), 
+	CONSTRAINT ck_video_ai_analysis_status_known CHECK (status IN ('pending', 'processing', 'done', 'error')), 
+	CONSTRAINT ck_video_ai_analysis_band_known CHECK (band IS NULL OR band IN ('pass', 'revise', 'reshoot')), 
+	CONSTRAINT ck_video_ai_analysis_done_has_scores CHECK (status <> 'done' OR (overall IS NOT NULL AND band IS NOT NULL)), 
+	CONSTRAINT ck_video_ai_analysis_hook_integer_0_10 CHECK (hook IS NULL OR (hook BETWEEN 0 AND 10 AND hook = CAST(hook AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_depth_integer_0_10 CHECK (depth IS NULL OR (depth BETWEEN 0 AND 10 AND depth = CAST(depth AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_clarity_integer_0_10 CHECK (clarity IS NULL OR (clarity BETWEEN 0 AND 10 AND clarity = CAST(clarity AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_pacing_integer_0_10 CHECK (pacing IS NULL OR (pacing BETWEEN 0 AND 10 AND pacing = CAST(pacing AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_cta_integer_0_10 CHECK (cta IS NULL OR (cta BETWEEN 0 AND 10 AND cta = CAST(cta AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_brand_fit_integer_0_10 CHECK (brand_fit IS NULL OR (brand_fit BETWEEN 0 AND 10 AND brand_fit = CAST(brand_fit AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_attention_integer_0_10 CHECK (attention IS NULL OR (attention BETWEEN 0 AND 10 AND attention = CAST(attention AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_visual_craft_integer_0_10 CHECK (visual_craft IS NULL OR (visual_craft BETWEEN 0 AND 10 AND visual_craft = CAST(visual_craft AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_message_cta_integer_0_10 CHECK (message_cta IS NULL OR (message_cta BETWEEN 0 AND 10 AND message_cta = CAST(message_cta AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_thumb_stop_integer_0_10 CHECK (thumb_stop IS NULL OR (thumb_stop BETWEEN 0 AND 10 AND thumb_stop = CAST(thumb_stop AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_first_frame_integer_0_10 CHECK (first_frame IS NULL OR (first_frame BETWEEN 0 AND 10 AND first_frame = CAST(first_frame AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_silent_comprehension_integer_0_10 CHECK (silent_comprehension IS NULL OR (silent_comprehension BETWEEN 0 AND 10 AND silent_comprehension = CAST(silent_comprehension AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_aesthetics_integer_0_10 CHECK (aesthetics IS NULL OR (aesthetics BETWEEN 0 AND 10 AND aesthetics = CAST(aesthetics AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_composition_integer_0_10 CHECK (composition IS NULL OR (composition BETWEEN 0 AND 10 AND composition = CAST(composition AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_motion_dynamics_integer_0_10 CHECK (motion_dynamics IS NULL OR (motion_dynamics BETWEEN 0 AND 10 AND motion_dynamics = CAST(motion_dynamics AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_camera_work_integer_0_10 CHECK (camera_work IS NULL OR (camera_work BETWEEN 0 AND 10 AND camera_work = CAST(camera_work AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_pattern_interrupt_integer_0_10 CHECK (pattern_interrupt IS NULL OR (pattern_interrupt BETWEEN 0 AND 10 AND pattern_interrupt = CAST(pattern_interrupt AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_text_legibility_integer_0_10 CHECK (text_legibility IS NULL OR (text_legibility BETWEEN 0 AND 10 AND text_legibility = CAST(text_legibility AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_text_timing_integer_0_10 CHECK (text_timing IS NULL OR (text_timing BETWEEN 0 AND 10 AND text_timing = CAST(text_timing AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_emotion_integer_0_10 CHECK (emotion IS NULL OR (emotion BETWEEN 0 AND 10 AND emotion = CAST(emotion AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_save_share_integer_0_10 CHECK (save_share IS NULL OR (save_share BETWEEN 0 AND 10 AND save_share = CAST(save_share AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_loopability_integer_0_10 CHECK (loopability IS NULL OR (loopability BETWEEN 0 AND 10 AND loopability = CAST(loopability AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_trend_alignment_integer_0_10 CHECK (trend_alignment IS NULL OR (trend_alignment BETWEEN 0 AND 10 AND trend_alignment = CAST(trend_alignment AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_cultural_resonance_integer_0_10 CHECK (cultural_resonance IS NULL OR (cultural_resonance BETWEEN 0 AND 10 AND cultural_resonance = CAST(cultural_resonance AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_brand_safety_integer_0_10 CHECK (brand_safety IS NULL OR (brand_safety BETWEEN 0 AND 10 AND brand_safety = CAST(brand_safety AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_overall_integer_0_100 CHECK (overall IS NULL OR (overall BETWEEN 0 AND 100 AND overall = CAST(overall AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_deterministic_overall_integer_0_100 CHECK (deterministic_overall IS NULL OR (deterministic_overall BETWEEN 0 AND 100 AND deterministic_overall = CAST(deterministic_overall AS INTEGER))), 
+	CONSTRAINT ck_video_ai_analysis_llm_prompt_tokens_non_negative CHECK (llm_prompt_tokens IS NULL OR llm_prompt_tokens >= 0), 
+	CONSTRAINT ck_video_ai_analysis_llm_completion_tokens_non_negative CHECK (llm_completion_tokens IS NULL OR llm_completion_tokens >= 0), 
+	CONSTRAINT ck_video_ai_analysis_llm_cost_usd_non_negative CHECK (llm_cost_usd IS NULL OR llm_cost_usd >= 0), 
+	CONSTRAINT ck_video_ai_analysis_high_severity_flags_non_negative CHECK (high_severity_flags IS NULL OR high_severity_flags >= 0)
+);
+
+CREATE INDEX ix_video_ai_analysis_findings_gin ON video_ai_analysis USING gin (findings);
+
+CREATE INDEX ix_video_ai_analysis_fixes_gin ON video_ai_analysis USING gin (fixes);
+
+CREATE INDEX ix_video_ai_analysis_flags_gin ON video_ai_analysis USING gin (flags);
+
+CREATE INDEX ix_video_ai_analysis_tags_gin ON video_ai_analysis USING gin (tags);
+
 CREATE TABLE video_audio_features (
 	video_id VARCHAR(64) NOT NULL, 
 	extractor VARCHAR(64) NOT NULL, 
@@ -334,6 +429,41 @@ CREATE TABLE video_comments (
 CREATE INDEX ix_video_comments_cohort_id ON video_comments (cohort_id);
 
 CREATE INDEX ix_video_comments_video_id ON video_comments (video_id);
+
+CREATE TABLE video_creative_scores (
+	video_id VARCHAR(64) NOT NULL, 
+	scoring_version VARCHAR(32) NOT NULL, 
+	brand VARCHAR(128) NOT NULL, 
+	config_fingerprint VARCHAR(64) NOT NULL, 
+	input_fingerprint VARCHAR(64) NOT NULL, 
+	overall INTEGER NOT NULL, 
+	band VARCHAR(8) NOT NULL, 
+	payload JSONB NOT NULL, 
+	seconds FLOAT, 
+	scored_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	CONSTRAINT pk_video_creative_scores PRIMARY KEY (video_id), 
+	CONSTRAINT ck_video_creative_scores_overall_integer_0_100 CHECK (overall IS NULL OR (overall BETWEEN 0 AND 100 AND overall = CAST(overall AS INTEGER)))
+);
+
+CREATE TABLE video_critiques (
+	video_id VARCHAR(64) NOT NULL, 
+	status VARCHAR(8) NOT NULL, 
+	model VARCHAR(128), 
+	reason TEXT, 
+	scores_fingerprint VARCHAR(64) NOT NULL, 
+	config_fingerprint VARCHAR(64) NOT NULL, 
+	prompt_tokens INTEGER, 
+	completion_tokens INTEGER, 
+	cost_usd FLOAT, 
+	payload JSONB NOT NULL, 
+	seconds FLOAT, 
+	critiqued_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	CONSTRAINT pk_video_critiques PRIMARY KEY (video_id), 
+	CONSTRAINT ck_video_critiques_status_known CHECK (status IN ('off', 'ok', 'failed')), 
+	CONSTRAINT ck_video_critiques_prompt_tokens_non_negative CHECK (prompt_tokens IS NULL OR prompt_tokens >= 0), 
+	CONSTRAINT ck_video_critiques_completion_tokens_non_negative CHECK (completion_tokens IS NULL OR completion_tokens >= 0), 
+	CONSTRAINT ck_video_critiques_cost_usd_non_negative CHECK (cost_usd IS NULL OR cost_usd >= 0)
+);
 
 CREATE TABLE video_keyframes (
 	video_id VARCHAR(64) NOT NULL, 

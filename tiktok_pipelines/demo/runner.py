@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,6 +35,9 @@ class MediaSummary:
     extract_s: float
     stages: dict[str, dict[str, int]]  # extraction -> status -> count
     drop_folder: Path
+    analysis: dict[str, int] = field(default_factory=dict)  # video_ai_analysis status/band -> count
+    best: list[tuple[str, int, str]] = field(default_factory=list)  # (video, overall, band), best first
+    worst: list[tuple[str, int, str, str]] = field(default_factory=list)  # (video, overall, band, top fix)
 
 
 @dataclass
@@ -184,8 +187,25 @@ def _media_phase(daemon, settings, clock, echo: Callable[[str], None], limit: in
         for name, table in EXTRACTION_TABLES.items():
             rows = conn.execute(select(table.c.status, func.count()).group_by(table.c.status)).all()
             stages[name] = {status: n for status, n in rows}
+        analysis, best, worst = _scoring_summary(conn)
     return MediaSummary(videos=len(clips), drafts=len(upcoming), failed=failed, generate_s=generate_s,
-                        extract_s=extract_s, stages=stages, drop_folder=drop)
+                        extract_s=extract_s, stages=stages, drop_folder=drop, analysis=analysis, best=best, worst=worst)
+
+
+def _scoring_summary(conn) -> tuple[dict[str, int], list, list]:  # noqa: ANN001 - Connection
+    from sqlalchemy import func, select
+
+    from tiktok_pipelines.lib.warehouse.schema import video_ai_analysis as a
+
+    counts: dict[str, int] = {}
+    for status, band, n in conn.execute(select(a.c.status, a.c.band, func.count()).group_by(a.c.status, a.c.band)):
+        key = band if status == "done" else status
+        counts[key] = counts.get(key, 0) + n
+    done = conn.execute(select(a.c.video_id, a.c.overall, a.c.band, a.c.fixes).where(a.c.status == "done")
+                        .order_by(a.c.overall.desc(), a.c.video_id)).all()
+    best = [(v, o, b) for v, o, b, _ in done[:2]]
+    worst = [(v, o, b, (f[0]["action"] if f else "")) for v, o, b, f in done[-2:][::-1]]
+    return counts, best, worst
 
 
 def _cohort_summaries(wh, exports: Path) -> list[CohortSummary]:  # noqa: ANN001 - Warehouse
@@ -228,6 +248,13 @@ def print_report(report: DemoReport, echo: Callable[[str], None] = print) -> Non
              + (f", FAILED: {', '.join(m.failed)}" if m.failed else ""))
         for stage, counts in m.stages.items():
             echo(f"    {stage:<17} " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+        if m.analysis:
+            order = ["pass", "revise", "reshoot", "processing", "pending", "error"]
+            echo("  creative scores: " + ", ".join(f"{m.analysis[k]} {k}" for k in order if k in m.analysis))
+            for vid, overall, band in m.best:
+                echo(f"    best  {vid}: {overall}/100 {band}")
+            for vid, overall, band, fix in m.worst:
+                echo(f"    worst {vid}: {overall}/100 {band}; first fix: {fix[:90]}")
     echo("")
     echo("Outputs:")
     echo(f"  warehouse : {report.warehouse_url}")

@@ -161,3 +161,44 @@ def load_media_settings() -> MediaSettings:
         clip_checkpoint=path("TIKTOK_CLIP_CHECKPOINT"),
         clip_model_config=path("TIKTOK_CLIP_MODEL_CONFIG"),
     )
+
+
+# --- scoring ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    brand_profile: Path | None  # None: the demo brand (lib/scoring/demo_brand.yaml)
+    weights: dict[str, float] | None  # None: the rubric's defaults
+    # The LLM critique's settings (TIKTOK_LLM_*) are read by lib/scoring/critique.LLMConfig.from_env.
+
+
+
+def _weights_env(name: str) -> dict[str, float] | None:
+    """`hook=0.3,depth=0.25,...`: all six core scores; checked again by the rubric."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return None
+    out: dict[str, float] = {}
+    for item in raw.split(","):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"{name} must look like 'hook=0.3,depth=0.25,...', got item {item.strip()!r}")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise ConfigError(f"{name}: {key.strip()} must be a number, got {value.strip()!r}") from None
+    from tiktok_pipelines.lib.scoring.rubric import check_weights
+
+    try:
+        return check_weights(out)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+
+
+def load_scoring_settings() -> ScoringSettings:
+    brand = (os.environ.get("TIKTOK_BRAND_PROFILE") or "").strip()
+    return ScoringSettings(
+        brand_profile=Path(brand).expanduser() if brand else None,
+        weights=_weights_env("TIKTOK_SCORING_WEIGHTS"),
+    )

@@ -89,8 +89,15 @@ def test_dropped_files_are_extracted_by_every_stage(isolated_env: Path, monkeypa
         again = job.execute_in_process(instance=world.instance, partition_key=spoken)
         assert again.success
         assert {t: _rows(wh, t) for t in ("media_assets", *STAGES)} == before
-        skipped = [e.materialization.metadata for e in again.get_asset_materialization_events()]
-        assert all(m.get("skipped_already_extracted", m.get("skipped_already_stored")).value for m in skipped)
+        skipped = {e.asset_key.to_user_string(): [v.value for k, v in e.materialization.metadata.items() if k.startswith("skipped_")]
+                   for e in again.get_asset_materialization_events()}
+        assert skipped.pop("video_ai_analysis") == []  # the dashboard row is rewritten from the stored results
+        assert all(flags == [True] for flags in skipped.values()), skipped
+
+        # The same run scored both videos: the dashboard row is done, with integer scores.
+        analysis = _rows(wh, "video_ai_analysis")
+        assert {vid: row["status"] for vid, row in analysis.items()} == {spoken: "done", draft_id: "done"}
+        assert all(isinstance(analysis[v]["overall"], int) and analysis[v]["band"] for v in analysis)
 
 
 def test_sensor_caps_runs_per_tick_and_relaunches_replaced_files(

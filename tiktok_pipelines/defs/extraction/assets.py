@@ -110,7 +110,40 @@ def _keyframe_files(warehouse: WarehouseResource, media_store: MediaStoreResourc
 # --- audio_features -------------------------------------------------------------------------------
 
 
+def _start_background_asr(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                          extraction: ExtractionResource, media: dict, feats, work) -> None:  # noqa: ANN001
+    """Hand the speech to the ASR worker when this run will also materialize a stale transcript."""
+    from tiktok_pipelines.lib.extraction import asr_worker, results
+    from tiktok_pipelines.lib.extraction.audio import WAV_NAME
+
+    selection = context.run.asset_selection
+    if (selection is not None and dg.AssetKey("transcript") not in selection) or not feats.speech:
+        return
+    with warehouse.get().begin() as conn:
+        held = results.load_result(conn, "transcript", media["video_id"])
+    if results.is_current(held, version=_asr_version(), source_sha256=media["sha256"]):
+        return
+    wav = work / WAV_NAME
+    if wav.is_file():
+        asr_worker.start(_asr_job_key(media["video_id"]), wav, config=extraction.asr_config(), speech=feats.speech,
+                         analysed_seconds=feats.analysed_seconds)
+
+
+# --- audio_features -------------------------------------------------------------------------------
+
+
+# Step order inside a run (the in-process executor runs ready steps by priority): audio first so that its
+# ASR job can run in the worker process while the decode pass, OCR and image statistics use the other core;
+# transcript last among the ready steps, so it collects the finished job instead of waiting for it.
+FIRST, LAST = {"dagster/priority": "10"}, {"dagster/priority": "-10"}
+
+
+def _asr_job_key(video_id: str) -> str:
+    return f"{video_id}:{_asr_version()}"
+
+
 @dg.asset(**GROUP, deps=["video_media"], kinds={"ffmpeg", "pytorch", "scipy"}, code_version=AUDIO_VERSION,
+          op_tags=FIRST,
           description="Speech vs music ratio (silero VAD + beat analysis), BPM, loudness (EBU R128 LUFS), silences and dead air.")
 def audio_features(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, media_store: MediaStoreResource,
@@ -120,9 +153,11 @@ def audio_features(
         from tiktok_pipelines.lib.extraction.audio import analyse_audio
         from tiktok_pipelines.lib.extraction.summaries import audio_summary
 
+        work = extraction.work_dir(media["video_id"]) / "audio"
         with media_store.local_copy(media["storage_key"]) as path:
             feats = analyse_audio(path, has_audio=bool(media["has_audio"]), max_seconds=extraction.max_seconds,
-                                  work_dir=extraction.work_dir(media["video_id"]) / "audio")
+                                  work_dir=work)
+        _start_background_asr(context, warehouse, extraction, media, feats, work)
         return audio_summary(feats)
 
     _, row, skipped, more = run_extraction(context, warehouse, clock, "audio_features", AUDIO_VERSION, extract,
@@ -146,7 +181,7 @@ def _times_check(row: dict, duration: float) -> dg.AssetCheckResult:
 
 
 @dg.asset(**GROUP, deps=["video_media", "audio_features"], kinds={"pocketsphinx", "openai"},
-          code_version=_asr_version(),
+          code_version=_asr_version(), op_tags=LAST,
           check_specs=[dg.AssetCheckSpec("transcript_times_within_duration", asset="transcript")],
           description="Speech with word timestamps and per-segment confidence; ASR runs only on the speech the VAD "
           "found. Backend: pocketsphinx (offline default, low confidence), faster-whisper (local model folder) or the "
@@ -156,7 +191,7 @@ def transcript(
     extraction: ExtractionResource, clock: ClockResource,
 ) -> dg.MaterializeResult:
     def extract(media: dict) -> Summary:
-        from tiktok_pipelines.lib.extraction import results
+        from tiktok_pipelines.lib.extraction import asr_worker, results
         from tiktok_pipelines.lib.extraction.artifacts import AudioFeatures, Transcript
         from tiktok_pipelines.lib.extraction.asr import transcribe
         from tiktok_pipelines.lib.extraction.audio import WAV_NAME, extract_wav
@@ -178,8 +213,11 @@ def transcript(
             with media_store.local_copy(media["storage_key"]) as path:
                 wav = extract_wav(path, wav, max_seconds=extraction.max_seconds)
         try:
-            return transcript_summary(transcribe(wav, config=config, speech=audio.speech,
-                                                 analysed_seconds=audio.analysed_seconds))
+            said = asr_worker.collect(_asr_job_key(media["video_id"]), wav, config=config, speech=audio.speech,
+                                      analysed_seconds=audio.analysed_seconds)
+            if said is None:  # no background job for this exact audio: transcribe here
+                said = transcribe(wav, config=config, speech=audio.speech, analysed_seconds=audio.analysed_seconds)
+            return transcript_summary(said)
         finally:
             wav.unlink(missing_ok=True)
 

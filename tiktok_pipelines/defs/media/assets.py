@@ -67,6 +67,7 @@ def video_media(
     from tiktok_pipelines.lib.media.acquire import DownloadFailed, DownloadRejected
     from tiktok_pipelines.lib.media.ingest import error_row, ingest
     from tiktok_pipelines.lib.media.probe import MediaError
+    from tiktok_pipelines.lib.scoring.store import mark_status
 
     video_id = context.partition_key
     wh = warehouse.get()
@@ -87,11 +88,14 @@ def video_media(
     except (MediaError, DownloadRejected, FileNotFoundError) as exc:
         with wh.begin() as conn:
             catalog.save_asset(conn, error_row(source, str(exc), now))
+            mark_status(conn, video_id, "error", now, error=f"media refused: {exc}"[:1000])
         raise dg.Failure(f"video {video_id}: {exc}", allow_retries=False,
                          metadata={"source": catalog.display_location(source["location"])}) from None
-    if not done.skipped:
-        with wh.begin() as conn:
+    with wh.begin() as conn:
+        if not done.skipped:
             catalog.save_asset(conn, done.row)
+        # The dashboard lists the video as pending until scoring runs (an analysed video keeps its status).
+        mark_status(conn, video_id, "pending", now, only_if_absent=True)
     row = done.row
     return dg.MaterializeResult(metadata={
         "skipped_already_stored": done.skipped,

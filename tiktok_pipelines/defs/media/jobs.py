@@ -5,9 +5,10 @@ import dagster as dg
 
 video_extraction_job = dg.define_asset_job(
     name="video_extraction_job",
-    selection=dg.AssetSelection.groups("media", "extraction"),
+    selection=dg.AssetSelection.groups("media", "extraction", "scoring"),
     description="Acquire, probe and store one video, decode it once (keyframes + scene cuts), then extract speech, "
-    "on-screen text, audio character, visual tags and the caption analysis.",
+    "on-screen text, audio character, visual tags and the caption analysis; then score it (creative_scores -> "
+    "creative_critique -> video_ai_analysis).",
     executor_def=dg.in_process_executor,
     tags={"dagster/max_retries": "1"},
 )

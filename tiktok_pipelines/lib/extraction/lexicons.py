@@ -228,6 +228,11 @@ def _is_negated(text: str, start: int) -> bool:
     return any(w in _NEGATORS or w.endswith("n't") for w in words)
 
 
+def is_negated(text: str, start: int) -> bool:
+    """Whether the words just before `start` (same clause) negate what follows: "not a cure", "no guarantee"."""
+    return _is_negated(text.translate(_APOSTROPHES), start)
+
+
 def find_claims(text: str, *, include_negated: bool = False) -> list[ClaimMatch]:
     """Risky claim phrases in `text`, in order of position. Where two rules hit the same words the more
     severe one is kept. Negated phrases are dropped unless `include_negated`, then marked `negated`."""

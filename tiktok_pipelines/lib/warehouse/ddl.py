@@ -17,5 +17,7 @@ def render_ddl(dialect: str) -> str:
     for table in metadata.sorted_tables:
         parts.append(str(CreateTable(table).compile(dialect=d)).strip() + ";\n")
         for index in sorted(table.indexes, key=lambda i: i.name or ""):
+            if index._ddl_if is not None and index._ddl_if.dialect not in (None, dialect):  # noqa: SLF001 - GIN is Postgres-only
+                continue
             parts.append(str(CreateIndex(index).compile(dialect=d)).strip() + ";\n")
     return "\n".join(parts)

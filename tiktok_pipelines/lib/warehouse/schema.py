@@ -532,3 +532,105 @@ EXTRACTION_TABLES = {
     "visual_tags": video_visual_tags,
     "caption_analysis": video_caption_analysis,
 }
+
+
+# --- scoring (issue 5) ----------------------------------------------------------------------------
+
+SCORE_COLUMNS: tuple[str, ...] = ("hook", "depth", "clarity", "pacing", "cta", "brand_fit")
+PILLAR_COLUMNS: tuple[str, ...] = ("attention", "visual_craft", "message_cta")
+VISUAL_COLUMNS: tuple[str, ...] = (
+    "thumb_stop", "first_frame", "silent_comprehension", "aesthetics", "composition", "motion_dynamics",
+    "camera_work", "pattern_interrupt", "text_legibility", "text_timing", "emotion", "save_share",
+    "loopability", "trend_alignment", "cultural_resonance", "brand_safety",
+)
+
+
+def _integer_between(col: str, low: int, high: int) -> CheckConstraint:
+    # `col = CAST(col AS INTEGER)` rejects 7.5 on SQLite, whose INTEGER columns would otherwise store it.
+    return CheckConstraint(f"{col} IS NULL OR ({col} BETWEEN {low} AND {high} AND {col} = CAST({col} AS INTEGER))",
+                           name=f"{col}_integer_{low}_{high}")
+
+
+def _gin(table: str, *cols: str) -> list[Index]:
+    # GIN indexes answer "which videos have tag X / flag Y" on JSONB; SQLite has no equivalent.
+    return [Index(f"ix_{table}_{c}_gin", c, postgresql_using="gin").ddl_if(dialect="postgresql") for c in cols]
+
+
+# The deterministic engine's result per video: skipped when inputs, rubric, brand and weights are unchanged.
+video_creative_scores = Table(
+    "video_creative_scores",
+    metadata,
+    Column("video_id", String(64), primary_key=True),
+    Column("scoring_version", String(32), nullable=False),
+    Column("brand", String(128), nullable=False),
+    Column("config_fingerprint", String(64), nullable=False),  # weights + brand profile content
+    Column("input_fingerprint", String(64), nullable=False),
+    Column("overall", Integer, nullable=False),
+    Column("band", String(8), nullable=False),
+    Column("payload", JSONType, nullable=False),  # CreativeScores
+    Column("seconds", Float),
+    Column("scored_at", TS, nullable=False),
+    _integer_between("overall", 0, 100),
+)
+
+# The optional LLM pass per video: what it was asked about (scores fingerprint) and what it cost.
+video_critiques = Table(
+    "video_critiques",
+    metadata,
+    Column("video_id", String(64), primary_key=True),
+    Column("status", String(8), nullable=False),  # off | ok | failed
+    Column("model", String(128)),
+    Column("reason", Text),
+    Column("scores_fingerprint", String(64), nullable=False),  # the deterministic result it critiqued
+    Column("config_fingerprint", String(64), nullable=False),  # endpoint + model + prompt version (no key)
+    Column("prompt_tokens", Integer),
+    Column("completion_tokens", Integer),
+    Column("cost_usd", Float),
+    Column("payload", JSONType, nullable=False),  # Critique
+    Column("seconds", Float),
+    Column("critiqued_at", TS, nullable=False),
+    CheckConstraint("status IN ('off', 'ok', 'failed')", name="status_known"),
+    *_non_negative("prompt_tokens", "completion_tokens", "cost_usd"),
+)
+
+# One row per video: what the dashboard and BI read. Integer scores with CHECK constraints; tags,
+# findings, fixes and flags as JSON(B).
+video_ai_analysis = Table(
+    "video_ai_analysis",
+    metadata,
+    Column("video_id", String(64), primary_key=True),
+    Column("status", String(12), nullable=False),  # pending | processing | done | error
+    Column("scoring_version", String(32)),
+    Column("brand", String(128)),
+    *[Column(c, Integer) for c in SCORE_COLUMNS],
+    Column("overall", Integer),
+    Column("band", String(8)),
+    Column("band_uncapped", String(8)),
+    *[Column(c, Integer) for c in PILLAR_COLUMNS],
+    *[Column(c, Integer) for c in VISUAL_COLUMNS],
+    Column("silent_friendly", Boolean),
+    Column("deterministic_overall", Integer),  # before the LLM's adjustments
+    Column("angle", String(32)),
+    Column("hook_type", String(32)),
+    Column("tags", JSONType),  # the classification: content types, subjects, composition, emotion, interrupts
+    Column("findings", JSONType),
+    Column("fixes", JSONType),
+    Column("flags", JSONType),  # policy flags and platform blockers with evidence and citations
+    Column("adjustments", JSONType),  # the LLM's applied adjustments with reasons
+    Column("high_severity_flags", Integer),
+    Column("llm_status", String(8)),  # off | ok | failed
+    Column("llm_model", String(128)),
+    Column("llm_prompt_tokens", Integer),
+    Column("llm_completion_tokens", Integer),
+    Column("llm_cost_usd", Float),
+    Column("error", Text),
+    Column("updated_at", TS, nullable=False),
+    CheckConstraint("status IN ('pending', 'processing', 'done', 'error')", name="status_known"),
+    CheckConstraint("band IS NULL OR band IN ('pass', 'revise', 'reshoot')", name="band_known"),
+    CheckConstraint("status <> 'done' OR (overall IS NOT NULL AND band IS NOT NULL)", name="done_has_scores"),
+    *[_integer_between(c, 0, 10) for c in (*SCORE_COLUMNS, *PILLAR_COLUMNS, *VISUAL_COLUMNS)],
+    _integer_between("overall", 0, 100),
+    _integer_between("deterministic_overall", 0, 100),
+    *_non_negative("llm_prompt_tokens", "llm_completion_tokens", "llm_cost_usd", "high_severity_flags"),
+    *_gin("video_ai_analysis", "tags", "findings", "fixes", "flags"),
+)
