@@ -116,8 +116,8 @@ def _start_background_asr(context: dg.AssetExecutionContext, warehouse: Warehous
     from tiktok_pipelines.lib.extraction import asr_worker, results
     from tiktok_pipelines.lib.extraction.audio import WAV_NAME
 
-    selection = context.run.asset_selection
-    if (selection is not None and dg.AssetKey("transcript") not in selection) or not feats.speech:
+    selection = context.run.asset_selection  # None or empty: the whole job
+    if (selection and dg.AssetKey("transcript") not in selection) or not feats.speech:
         return
     with warehouse.get().begin() as conn:
         held = results.load_result(conn, "transcript", media["video_id"])
