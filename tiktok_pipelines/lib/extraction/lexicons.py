@@ -184,7 +184,7 @@ CLAIM_RULES: tuple[ClaimRule, ...] = (
     ClaimRule("absolute", r"\bpermanent(?:ly)?\b", "medium", _TIKTOK_MISLEADING),
     ClaimRule("absolute", r"\binstant(?:ly)?\b", "low", _TIKTOK_MISLEADING),
     ClaimRule("absolute", r"\bovernight\b", "low", _TIKTOK_MISLEADING),
-    ClaimRule("absolute", r"(?:#1\b|\bnumber one\b|\bno\.\s?1\b|\bbest in (?:the world|the market|class)\b)", "medium", _TIKTOK_MISLEADING),
+    ClaimRule("absolute", r"(?:#1\b|\bnumber one\b(?!\s*[,:\-–—])|\bno\.\s?1\b|\bbest in (?:the world|the market|class)\b)", "medium", _TIKTOK_MISLEADING),
     ClaimRule("absolute", r"\bworks for every(?:one|body)\b", "medium", _TIKTOK_MISLEADING),
     ClaimRule("absolute", r"\bin (?:just |only )?" + _NUM + r"\s+(?:days?|weeks?|hours?|minutes?)\b", "low", _TIKTOK_MISLEADING),
     # weight

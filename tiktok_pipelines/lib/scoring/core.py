@@ -21,6 +21,8 @@ from tiktok_pipelines.lib.scoring.models import Compliance, Evidence, Score
 from tiktok_pipelines.lib.scoring.scale import shrink_toward_neutral, to_score_value
 
 HOOK_WINDOW_S = 3.0
+FULL_SPECIFICS = 4  # distinct named specifics for full marks (seed: "ingredients named" + context = 7/10)
+BANNED_CLAIM_CAP = 2
 LEGIBLE_TEXT_HEIGHT = 0.03
 _CONF_RANK = {"high": 2, "medium": 1, "low": 0}
 
@@ -98,8 +100,18 @@ def _channel_confidence(inputs: ScoringInputs, channel: str) -> Confidence:
     return "high"
 
 
+def _unheard(part: Part, inputs: ScoringInputs) -> None:
+    """Nothing found, but a weak ASR listened to real speech: what it missed may be there."""
+    t = inputs.transcript
+    if part.value == 0 and t is not None and t.confidence != "high" and t.speech_seconds >= 2.0:
+        # It did hear the speech, just poorly: a missing keyword is weak evidence, not none (medium, not low).
+        part.confidence = "medium"
+        part.note = part.note or f"not found, but the {t.confidence}-confidence transcript may have missed it"
+
+
 def _found(part: Part, hits: Sequence[tx.Hit], inputs: ScoringInputs, what: str, value: float | None = None) -> None:
     """Offer each channel's first hit for a part (first by time within a channel)."""
+    _unheard(part, inputs)
     by_channel: dict[str, tx.Hit] = {}
     for h in hits:
         by_channel.setdefault(h.piece.channel, h)
@@ -229,6 +241,13 @@ _DEMO = (r"(?<!\w)(?:watch|how i|here'?s how|let me show|i(?:'?m| am) (?:applyin
          r"step|results?|day \d+|week \d+|before|after|i tried|tested|routine|on my scalp|two drops|a few drops)(?!\w)")
 
 
+def _inside_claim(hit: tx.Hit) -> bool:
+    from tiktok_pipelines.lib.extraction.lexicons import find_claims
+
+    end = hit.start + len(hit.phrase)
+    return any(c.start < end and hit.start < c.end for c in find_claims(hit.piece.text))
+
+
 def depth_score(inputs: ScoringInputs, brand: BrandProfile, rule_version: str) -> Score:
     specifics = Part("named specifics (3+)", 4.0)
     mechanism = Part("a mechanism explained", 2.0)
@@ -243,20 +262,27 @@ def depth_score(inputs: ScoringInputs, brand: BrandProfile, rule_version: str) -
     lexicon = tx.phrase_pattern([*_INGREDIENTS, *brand.value_props])
     named: dict[str, tuple[tx.Hit, Confidence]] = {}
     for hit in tx.find(lexicon, all_text) + tx.find(_SPECIFICS, all_text):
+        if _inside_claim(hit):  # "in 7 days" of "cures hair loss in 7 days" is a promise, not a proof point
+            continue
         key = " ".join(tx.words(hit.phrase))
         conf = _channel_confidence(inputs, hit.piece.channel)
         if key not in named or _CONF_RANK[conf] > _CONF_RANK[named[key][1]]:
             named[key] = (hit, conf)
+    # The video has to carry its substance: a specific only the caption names counts half.
+    def weight(hits: list[tx.Hit]) -> float:
+        return sum(0.5 if h.piece.channel == "caption" else 1.0 for h in hits)
+
     sure = [h for h, c in named.values() if c == "high"]
     doubtful = [h for h, c in named.values() if c != "high"]
     if sure:
-        _offer(specifics, min(4.0, 4.0 * len(sure) / 3), "high", [h.evidence("specific") for h in sure[:6]])
+        _offer(specifics, min(4.0, 4.0 * weight(sure) / FULL_SPECIFICS), "high", [h.evidence("specific") for h in sure[:6]])
     if doubtful:
-        n = len(sure) + len(doubtful)
-        _offer(specifics, min(4.0, 4.0 * n / 3), _channel_confidence(inputs, "transcript"),
+        _offer(specifics, min(4.0, 4.0 * weight(sure + doubtful) / FULL_SPECIFICS), _channel_confidence(inputs, "transcript"),
                [h.evidence("specific") for h in (sure + doubtful)[:6]])
+    _unheard(specifics, inputs)
     _found(mechanism, tx.find(_MECHANISM, all_text), inputs, "mechanism")
-    _found(demo, tx.find(_DEMO, all_text), inputs, "demo/proof")
+    # A demo is something the video shows or says; a caption saying "routine" is not one.
+    _found(demo, tx.find(_DEMO, [p for p in all_text if p.channel != "caption"]), inputs, "demo/proof")
 
     body = tx.caption_body(inputs.caption)
     body_words = [w for w in tx.words(body) if len(w) > 2]
@@ -274,7 +300,9 @@ def depth_score(inputs: ScoringInputs, brand: BrandProfile, rule_version: str) -
 
 # --- Clarity ----------------------------------------------------------------------------------------
 
-_STRUCTURE = r"(?:^\s*(?:[1-9][.):]|#[1-9]|step\s+\d)|(?<!\w)(?:first(?:ly)?|second(?:ly)?|third|next|then|finally|lastly)(?!\w))"
+_STRUCTURE = (r"(?:^\s*(?:[1-9][.):]|#[1-9]|step\s+\d)|(?<!\w)(?:first(?:ly)?|second(?:ly)?|third|next|then|finally|"
+              r"lastly|day\s+\d+|week\s+\d+)(?!\w))")
+MAX_LINES_ON_A_FRAME = 6  # a numbered list building up on screen is structure, not clutter
 _CONNECTIVES = r"(?<!\w)(?:because|so|then|but|first|next|finally|that'?s why|which|and then|after|instead|plus)(?!\w)"
 
 
@@ -291,6 +319,10 @@ def clarity_score(inputs: ScoringInputs, rule_version: str) -> Score:
         _offer(structure, 3.0, "high", [h.evidence("structure") for h in markers[:4]])
     elif markers:
         _offer(structure, 1.5, "high", [markers[0].evidence("structure")])
+    sequence = sorted({p.t for p in lines if p.t is not None and len(p.text) <= 42})
+    if len(sequence) >= 3:  # short supers arriving one after another read as a sequence even unnumbered
+        _offer(structure, 1.5, "high", [Evidence(source="onscreen_text", value=len(sequence),
+                                                 detail=f"on-screen lines arrive in sequence at {len(sequence)} moments")])
     spoken = tx.find(_STRUCTURE, speech)
     if len(spoken) >= 2:
         _offer(structure, 3.0, _channel_confidence(inputs, "transcript"), [h.evidence("structure") for h in spoken[:3]])
@@ -307,9 +339,14 @@ def clarity_score(inputs: ScoringInputs, rule_version: str) -> Score:
                [Evidence(source="transcript" if conf != "high" else "onscreen_text",
                          detail=f"connectives: {', '.join(sorted(found)[:6])}")])
 
-    # Text-speech agreement only applies when there is both; a silent video is judged on its text.
+    # Text-speech agreement only applies when there is both; a silent video is judged on its text. A weak
+    # transcript cannot tell agreement from mis-hearing (pocketsphinx WER ~0.8 on clear speech), so it
+    # does not judge it at all rather than pull every talking video toward 5.
     if not lines or inputs.audio is not None and not inputs.audio.speech:
         agreement.value = None
+    elif inputs.transcript is not None and inputs.transcript.confidence == "low":
+        agreement.value = None
+        agreement.note = "text-speech agreement not judged: the transcript is low confidence"
     elif inputs.transcript is None or not speech:
         _missing(agreement, "transcript")
     else:
@@ -325,7 +362,7 @@ def clarity_score(inputs: ScoringInputs, rule_version: str) -> Score:
     elif lines:
         long = [p for p in lines if len(p.text) > 42]
         crowded = max((len(f.lines) for f in inputs.onscreen), default=0)
-        value = 2.0 - (1.0 if long else 0.0) - (1.0 if crowded > 4 else 0.0)
+        value = 2.0 - (1.0 if long else 0.0) - (1.0 if crowded > MAX_LINES_ON_A_FRAME else 0.0)
         ev = [Evidence(source="onscreen_text", value=len(lines), detail=f"{len(lines)} distinct on-screen lines, "
                        f"{len(long)} longer than 42 characters, at most {crowded} lines on one frame")]
         _offer(readable, max(0.0, value), "high", ev)
@@ -366,7 +403,7 @@ def pacing_score(inputs: ScoringInputs, rule_version: str) -> Score:
     else:
         windows = window_rates(scenes.cuts_per_10s, scenes.analysed_seconds or inputs.duration)
         low, high = IDEAL_CUTS_PER_10S
-        credit = [1.0 if low <= r <= high else 0.5 if low / 2 <= r <= high * 1.5 else 0.0 for _, _, r in windows]
+        credit = [1.0 if low <= r <= high else 0.5 if low * 0.75 <= r <= high * 1.25 else 0.0 for _, _, r in windows]
         if windows:
             share = sum(credit) / len(credit)
             slow = [(s, e, r) for (s, e, r), c in zip(windows, credit, strict=True) if c < 1]
@@ -400,11 +437,28 @@ def pacing_score(inputs: ScoringInputs, rule_version: str) -> Score:
         _offer(speech_rate, value, inputs.transcript.confidence,
                [Evidence(source="transcript", value=round(wpm), detail=f"about {wpm:.0f} words per minute")])
 
+    delivery = Part("no pauses between spoken lines", 1.5)
+    spans = inputs.audio.speech if inputs.audio is not None else ()
+    if inputs.audio is None:
+        _missing(delivery, "audio_features")
+    elif speech_s < 2.0 or len(spans) < 2:
+        delivery.value = None
+    else:
+        gaps = [(a.end, b.start - a.end) for a, b in zip(spans, spans[1:], strict=False) if b.start - a.end >= 0.5]
+        share = sum(g for _, g in gaps) / max(spans[-1].end - spans[0].start, 1e-6)
+        longest = max(gaps, key=lambda g: g[1], default=None)
+        where = f", longest {longest[1]:.1f} s at {longest[0]:.1f} s" if longest else ""
+        _offer(delivery, 1.5 if share <= 0.05 else 0.75 if share <= 0.15 else 0.0, "high",
+               [Evidence(source="audio", t=longest[0] if longest else None, value=round(share, 3),
+                         detail=f"pauses of 0.5 s or more between spoken lines: {share:.0%} of the talking time{where}")])
+
     audio = inputs.audio
     if audio is None:
         _missing(dead_air, "audio_features")
     elif not audio.has_audio or (not audio.speech and not audio.music_present):
-        dead_air.value = None  # a silent video has no gaps to tighten; silence itself is judged elsewhere
+        # Nothing on the soundtrack carries the rhythm: the cuts alone have to (raters mark this down).
+        _offer(dead_air, 0.0, "high", [Evidence(source="audio", detail="no soundtrack: no voice or music carries the rhythm"
+                                                if audio.has_audio else "no audio stream: nothing carries the rhythm")])
     else:
         share = audio.dead_air_seconds / max(inputs.duration, 1e-6)
         first_gap = next((s for s in audio.silences if s.duration >= 0.4), None)
@@ -412,12 +466,15 @@ def pacing_score(inputs: ScoringInputs, rule_version: str) -> Score:
         _offer(dead_air, 1.5 if share <= 0.05 else 0.75 if share <= 0.15 else 0.0, "high",
                [Evidence(source="audio", t=first_gap.start if first_gap else None, value=round(audio.dead_air_seconds, 2),
                          detail=f"{audio.dead_air_seconds:.1f} s of dead air ({share:.0%}){where}")])
-    return combine("pacing", [cadence, first_cut, long_shots, speech_rate, dead_air], rule_version)
+    return combine("pacing", [cadence, first_cut, long_shots, speech_rate, delivery, dead_air], rule_version)
 
 
 # --- CTA --------------------------------------------------------------------------------------------
 
-_GENERIC_CTA = re.compile(r"^(?:follow (?:me|for)|hit follow|like|subscribe|see more|watch now)", re.IGNORECASE)
+# A CTA is specific when it names the action and what to do it with ("shop the link", "comment SERUM",
+# "use code GLOW"); "link in bio", "follow for more" and "save this" point somewhere without asking.
+_SPECIFIC_CTA = re.compile(r"\b(?:shop|buy|order|comment\s+\S+|use\s+(?:my\s+)?code|get\s+yours|grab\s+yours|add\s+to\s+cart|"
+                           r"book|sign\s+up|apply|donate|dm\s+me|tap\s+the\s+link|click\s+the\s+link)\b", re.IGNORECASE)
 _URGENCY = (r"(?<!\w)(?:today|now|tonight|limited|last chance|ends|hurry|before it'?s gone|while (?:it lasts|stocks last)|"
             r"\d+\s?% off|off\b|sale|discount|code|free shipping|only \d+)")
 END_SHARE = 0.7
@@ -441,7 +498,7 @@ def cta_score(inputs: ScoringInputs, brand: BrandProfile, rule_version: str) -> 
     channels = Part("the same ask in two channels", 1.0)
     hits = _cta_hits(inputs, brand)
     for hit in hits:
-        generic = bool(_GENERIC_CTA.match(hit.phrase))
+        generic = not _SPECIFIC_CTA.search(hit.phrase)
         conf = _channel_confidence(inputs, hit.piece.channel)
         _offer(presence, 2.5 if generic else 4.0, conf, [hit.evidence("CTA")])
         if not generic:
@@ -485,6 +542,10 @@ def brand_fit_score(inputs: ScoringInputs, brand: BrandProfile, compliance: Comp
     if own:
         _offer(hashtag, 2.0, "high", [Evidence(source="hashtags", text=f"#{own[0]}", detail=f"brand hashtag #{own[0]}")])
     _found(niche, tx.find(tx.phrase_pattern(brand.niche_terms), all_text), inputs, "niche")
+    squashed = {re.sub(r"\W", "", t.lower()): t for t in brand.niche_terms}
+    niche_tags = sorted(t for t in tags if any(key and key in t for key in squashed))
+    if niche_tags:
+        _offer(niche, 2.0, "high", [Evidence(source="hashtags", text=f"#{niche_tags[0]}", detail=f"niche hashtag #{niche_tags[0]}")])
     penalty, penalty_ev = 0.0, []
     for flag in compliance.flags:
         if flag.code == "banned_claim":
@@ -493,5 +554,10 @@ def brand_fit_score(inputs: ScoringInputs, brand: BrandProfile, compliance: Comp
         elif flag.code == "off_brand_mention":
             penalty += 1.5
             penalty_ev += list(flag.evidence[:2])
-    return combine("brand_fit", [named, value_props, hashtag, niche], rule_version, penalty=min(penalty, 6.0),
-                   penalty_evidence=penalty_ev)
+    score = combine("brand_fit", [named, value_props, hashtag, niche], rule_version, penalty=min(penalty, 6.0),
+                    penalty_evidence=penalty_ev)
+    banned = [f for f in compliance.flags if f.code == "banned_claim" and f.severity == "high"]
+    if banned and score.value > BANNED_CLAIM_CAP:  # RUBRIC: a banned claim is 0-2 whatever else is right
+        return score.model_copy(update={"value": BANNED_CLAIM_CAP, "raw": float(BANNED_CLAIM_CAP),
+                                        "note": "; ".join(filter(None, [score.note, "capped: the brand bans a claim it makes"]))})
+    return score

@@ -18,6 +18,8 @@ from tiktok_pipelines.lib.scoring.models import Evidence
 
 Channel = str  # "transcript" | "onscreen_text" | "caption"
 
+MIN_READABLE_HEIGHT = 0.018  # OCR box height (about 0.76 of the font size) as a share of the frame height
+SMALL_TEXT_HEIGHT = 0.025
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _HASHTAG = re.compile(r"#[^\s#]+")
 
@@ -84,7 +86,9 @@ def pieces(inputs: ScoringInputs, *, caption: bool = True) -> list[TextPiece]:
                 out.append(TextPiece("transcript", seg.text, conf, seg.start))
     for frame in inputs.onscreen or ():
         for line in frame.lines:
-            if line.text.strip():
+            # Tiny text, or small text under the app's UI, says nothing to a viewer on a phone.
+            unreadable = line.text_height < MIN_READABLE_HEIGHT or (line.text_height < SMALL_TEXT_HEIGHT and not line.in_safe_zone)
+            if line.text.strip() and not unreadable:
                 out.append(TextPiece("onscreen_text", line.text, "high" if line.confidence >= 0.5 else "medium",
                                      frame.t, frame.frame))
     if caption and inputs.caption.strip():
