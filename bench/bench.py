@@ -136,6 +136,26 @@ def _figure(fn, *args) -> dict:
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
+def bench_calibration() -> dict:
+    """The golden set through the real pipeline (make calibrate): per-score MAE with bootstrap CIs and the
+    band agreement; scoring time per video (engine only, no LLM)."""
+    from calibrate import run_calibration
+
+    run = run_calibration(Path.home() / ".cache" / "tiktok_pipelines" / "golden_media",
+                          echo=lambda m: print(m, file=sys.stderr))
+    if run.report is None:
+        return {"error": "nothing scored", "failed": run.failed}
+    body = run.report.to_dict()
+    return {
+        "items": body["n_items"], "required_met": body["required_met"],
+        "mae": {s["score"]: {"mae": s["mae"], "ci95": [s["ci_low"], s["ci_high"]], "bias": s["bias"]} for s in body["scores"]},
+        "bands": {"agree": body["bands"]["agree"], "share": body["bands"]["share"], "kappa": body["bands"]["kappa"]},
+        "scoring_per_video_s": {"mean": round(run.timings.get("scoring_per_video_mean_s", 0.0), 4),
+                                "max": round(run.timings.get("scoring_per_video_max_s", 0.0), 4), "target": 0.2},
+        "failed": run.failed,
+    }
+
+
 def main() -> None:
     from cohort_bench import bench_cohort_sensor, bench_cohort_timepoint
     from extraction_bench import bench_extraction
@@ -161,8 +181,9 @@ def main() -> None:
         for name in pg_figures:
             report.setdefault(name, {"error": f"{type(exc).__name__}: {exc}"})
     report["kpis_1m_snapshots_10k_videos"] = bench_kpis()
-    # Last: it sets the media environment of this process.
+    # Last: they set the media environment of this process.
     report["extraction_per_video_1080x1920"] = _figure(bench_extraction)
+    report["calibration_golden_set"] = _figure(bench_calibration)
     print(json.dumps(report, indent=2))
 
 

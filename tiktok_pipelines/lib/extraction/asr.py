@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from tiktok_pipelines.lib.openai_errors import api_message
 from tiktok_pipelines.lib.extraction.artifacts import Confidence, Span, Transcript, TranscriptSegment, Word
 from tiktok_pipelines.lib.privacy import display_url, redact_pii
 
@@ -399,7 +400,7 @@ class OpenAIBackend:
                 except openai.APIConnectionError as exc:  # includes timeouts
                     failures.append(type(exc).__name__)
                 except openai.APIError as exc:  # e.g. a body that is not verbose_json
-                    raise AsrFailed(f"{where}: {type(exc).__name__}: {_scrub(_api_message(exc), key)}") from None
+                    raise AsrFailed(f"{where}: {type(exc).__name__}: {_scrub(api_message(exc), key)}") from None
                 if attempt < OPENAI_MAX_RETRIES:
                     delay = OPENAI_RETRY_DELAYS_S[min(attempt, len(OPENAI_RETRY_DELAYS_S) - 1)]
                     if time.monotonic() + delay >= deadline:
@@ -422,7 +423,7 @@ def _retryable_status(exc: Any, *, where: str, model: str, key: str) -> str:
         raise AsrUnavailable(f"{where} has no model {model!r} or no transcription endpoint (HTTP 404)") from None
     if status in (408, 409, 429) or status >= 500:
         return f"HTTP {status}"
-    raise AsrFailed(f"{where} answered HTTP {status}: {_scrub(_api_message(exc), key)}") from None
+    raise AsrFailed(f"{where} answered HTTP {status}: {_scrub(api_message(exc), key)}") from None
 
 
 def _language_code(language: str) -> str:
@@ -437,12 +438,6 @@ def _openai_key() -> str:
     return key
 
 
-def _api_message(exc: Any) -> str:
-    """The server's own error message (the client prefixes "Error code: NNN - {...}")."""
-    body = exc.body
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return body["message"]
-    return str(exc.message)
 
 
 def _as_dict(response: Any) -> dict[str, Any]:

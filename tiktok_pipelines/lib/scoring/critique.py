@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from tiktok_pipelines.lib.openai_errors import api_message
 from tiktok_pipelines.lib.privacy import display_url, redact_pii
 from tiktok_pipelines.lib.scoring.inputs import ScoringInputs
 from tiktok_pipelines.lib.scoring.models import (
@@ -435,9 +436,9 @@ def _request(config: LLMConfig, key: str, messages: list[dict[str, str]]) -> Any
                     failures.append("HTTP 429 rate limited")
                 elif status >= 500:
                     failures.append(f"HTTP {status}")
-                    last_message = _bounded(_api_message(exc), 200)
+                    last_message = _bounded(api_message(exc), 200)
                 else:
-                    raise _Failed(f"{where} answered HTTP {status}: {_bounded(_api_message(exc), 200)}") from None
+                    raise _Failed(f"{where} answered HTTP {status}: {_bounded(api_message(exc), 200)}") from None
             else:
                 try:
                     return json.loads(raw.text)
@@ -468,12 +469,6 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return None
 
 
-def _api_message(exc: Any) -> str:
-    """The server's own error message (the client's str() adds the whole body)."""
-    body = exc.body
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return body["message"]
-    return str(exc.message)
 
 
 def _usage(body: Any, config: LLMConfig) -> LLMUsage:

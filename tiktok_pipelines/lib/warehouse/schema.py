@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import JSON, TypeDecorator
 
 from tiktok_pipelines.lib.clock import utc
+from tiktok_pipelines.lib.scoring.models import CORE_SCORES, PILLARS, VISUAL_SCORES
 
 # Named constraints make migrations (Alembic) and error messages readable on both backends.
 metadata = MetaData(
@@ -536,13 +537,8 @@ EXTRACTION_TABLES = {
 
 # --- scoring (issue 5) ----------------------------------------------------------------------------
 
-SCORE_COLUMNS: tuple[str, ...] = ("hook", "depth", "clarity", "pacing", "cta", "brand_fit")
-PILLAR_COLUMNS: tuple[str, ...] = ("attention", "visual_craft", "message_cta")
-VISUAL_COLUMNS: tuple[str, ...] = (
-    "thumb_stop", "first_frame", "silent_comprehension", "aesthetics", "composition", "motion_dynamics",
-    "camera_work", "pattern_interrupt", "text_legibility", "text_timing", "emotion", "save_share",
-    "loopability", "trend_alignment", "cultural_resonance", "brand_safety",
-)
+# One column per score, named as the scoring models name them.
+SCORE_COLUMNS, PILLAR_COLUMNS, VISUAL_COLUMNS = CORE_SCORES, PILLARS, VISUAL_SCORES
 
 
 def _integer_between(col: str, low: int, high: int) -> CheckConstraint:
