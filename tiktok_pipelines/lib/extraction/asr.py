@@ -218,6 +218,9 @@ class PocketsphinxBackend:
             raise AsrUnavailable(f"pocketsphinx model files missing: {', '.join(missing)}")
         self._decoder = pocketsphinx.Decoder(samprate=SAMPLE_RATE, loglevel="FATAL", **{k: str(v) for k, v in files.items()})
         self._frames_per_second = float(self._decoder.config["frate"])
+        # Live cepstral mean normalisation adapts across utterances; each video starts from the model's
+        # initial estimate so a transcript never depends on which videos this process decoded before.
+        self._initial_cmn = self._decoder.get_cmn()
         self._lock = threading.Lock()  # one decoder, one utterance at a time
 
     def transcribe(self, wav_path: Path, speech: Sequence[Span]) -> list[TranscriptSegment]:
@@ -225,6 +228,9 @@ class PocketsphinxBackend:
 
         pcm = read_pcm16_mono(wav_path)
         total = len(pcm) / 2 / SAMPLE_RATE
+        with self._lock:
+            self._decoder.reinit_feat()
+            self._decoder.set_cmn(self._initial_cmn)
         segments: list[TranscriptSegment] = []
         for span in pad_spans(speech, SPAN_PADDING_S, total):
             first, last = int(span.start * SAMPLE_RATE), int(span.end * SAMPLE_RATE)
