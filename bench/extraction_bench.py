@@ -1,7 +1,8 @@
 """Per-video extraction time through the real Dagster job (video_extraction_job, in-process, one
 process for all videos so models load once), on generated 1080x1920 clips of 15, 30 and 60 s.
 
-Reported per video: the run's wall time, the per-stage seconds each asset recorded, and the floor, a
+Reported per video: the extraction's wall time (run start to its last extraction step; the same run then
+scores the video, reported as `wall_with_scoring_s`), the per-stage seconds each asset recorded, and the floor, a
 single full decode (`ffmpeg -i f -f null -`). Targets (issue 4): P95 <= 60 s for a 60-s video on 2
 cores, and total <= 4x the decode floor. The one-off cost of the first video in a fresh process
 (imports, model loads, numba JIT) is reported separately as `cold_start`.
@@ -18,6 +19,7 @@ from pathlib import Path
 
 STAGES = ("video_keyframes", "video_audio_features", "video_transcripts", "video_onscreen_text",
           "video_visual_tags", "video_caption_analysis", "video_creative_scores")
+SCORING_STEPS = frozenset({"creative_scores", "creative_critique", "video_ai_analysis"})
 CACHE = Path(os.environ.get("TIKTOK_BENCH_MEDIA", Path.home() / ".cache" / "tiktok_pipelines" / "bench_media"))
 
 
@@ -86,7 +88,11 @@ def bench_extraction() -> dict:
         by_key = {}
         for run in launched:
             stats = instance.get_run_stats(run.run_id)
-            by_key[run.partition_key] = (run.success, (stats.end_time or 0) - (stats.start_time or 0))
+            # The same run then scores the video; extraction ends with its last extraction step.
+            steps = instance.get_run_step_stats(run.run_id)
+            extraction_end = max((st.end_time or 0) for st in steps if st.step_key not in SCORING_STEPS)
+            by_key[run.partition_key] = (run.success, extraction_end - (stats.start_time or 0),
+                                         (stats.end_time or 0) - (stats.start_time or 0))
         with wh.begin() as conn:
             seconds = {}
             for name in STAGES:
@@ -99,7 +105,7 @@ def bench_extraction() -> dict:
             sources = dict(conn.execute(select(schema.media_sources.c.video_id, schema.media_sources.c.name)).all())
             said = dict(conn.execute(select(schema.video_transcripts.c.video_id, schema.video_transcripts.c.text)).all())
         refs, hyps = [], []
-        for vid, (ok, wall) in by_key.items():
+        for vid, (ok, wall, with_scoring) in by_key.items():
             name = sources.get(vid, "")
             clip = next((c for c in clips if f"{c.spec.name}.mp4" == name), None)
             if clip is None:
@@ -110,6 +116,7 @@ def bench_extraction() -> dict:
                 hyps.append(said.get(vid) or "")
             per_video.append({
                 "clip": clip.spec.name, "duration_s": clip.spec.duration, "ok": ok, "wall_s": round(wall, 2),
+                "wall_with_scoring_s": round(with_scoring, 2),
                 "decode_floor_s": round(floor, 2), "x_floor": round(wall / floor, 2) if floor else None,
                 "stages_s": {k: v for k, v in sorted(seconds.get(vid, {}).items())},
             })
