@@ -174,3 +174,11 @@ def test_a_video_with_nothing_extracted_still_gets_integer_scores_marked_low_con
     result = scored(empty)
     assert all(s.confidence == "low" for s in result.core if s.name != "brand_fit" and s.name != "cta")
     assert all(type(s.value) is int for s in _all_scores(result))
+
+
+def test_with_a_weak_transcript_clarity_reads_text_voice_agreement_from_timing_only() -> None:
+    mirrored = scored(strong_list_video(asr_confidence="low")).score("clarity")
+    assert any("while the voice speaks" in e.detail for e in mirrored.evidence)
+    assert "timing only" in mirrored.note and mirrored.confidence != "high"
+    unmirrored = scored(strong_list_video(asr_confidence="low", overlays=((0.0, 3.5, line("3 INGREDIENTS")),)))
+    assert unmirrored.score("clarity").value < mirrored.value

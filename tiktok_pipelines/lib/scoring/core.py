@@ -306,6 +306,23 @@ MAX_LINES_ON_A_FRAME = 6  # a numbered list building up on screen is structure, 
 _CONNECTIVES = r"(?<!\w)(?:because|so|then|but|first|next|finally|that'?s why|which|and then|after|instead|plus)(?!\w)"
 
 
+def _supers_while_speaking(part: Part, inputs: ScoringInputs) -> None:
+    """With a weak transcript the words cannot be compared, but their timing can: supers that mirror the
+    voice are on screen while it speaks. A proxy, so at most medium confidence."""
+    spans = inputs.audio.speech if inputs.audio is not None else ()
+    speaking = [f for f in inputs.onscreen or () if any(s.start <= f.t <= s.end for s in spans)]
+    if not speaking:
+        part.value = None
+        part.note = "text-speech agreement not judged: the transcript is low confidence"
+        return
+    covered = [f for f in speaking if any(ln.text_height >= tx.MIN_READABLE_HEIGHT for ln in f.lines)]
+    share = len(covered) / len(speaking)
+    _offer(part, 3.0 * share, "medium", [Evidence(source="onscreen_text", value=round(share, 2),
+                                                  detail=f"text on screen at {len(covered)} of {len(speaking)} keyframes "
+                                                         "while the voice speaks")])
+    part.note = "text-speech agreement from timing only (low-confidence transcript)"
+
+
 def clarity_score(inputs: ScoringInputs, rule_version: str) -> Score:
     structure = Part("numbered or stepwise structure", 3.0)
     connectives = Part("connectives", 2.0)
@@ -321,8 +338,9 @@ def clarity_score(inputs: ScoringInputs, rule_version: str) -> Score:
         _offer(structure, 1.5, "high", [markers[0].evidence("structure")])
     sequence = sorted({p.t for p in lines if p.t is not None and len(p.text) <= 42})
     if len(sequence) >= 3:  # short supers arriving one after another read as a sequence even unnumbered
-        _offer(structure, 1.5, "high", [Evidence(source="onscreen_text", value=len(sequence),
-                                                 detail=f"on-screen lines arrive in sequence at {len(sequence)} moments")])
+        _offer(structure, 2.0 if len(sequence) >= 4 else 1.5, "high",
+               [Evidence(source="onscreen_text", value=len(sequence),
+                         detail=f"on-screen lines arrive in sequence at {len(sequence)} moments")])
     spoken = tx.find(_STRUCTURE, speech)
     if len(spoken) >= 2:
         _offer(structure, 3.0, _channel_confidence(inputs, "transcript"), [h.evidence("structure") for h in spoken[:3]])
@@ -345,8 +363,7 @@ def clarity_score(inputs: ScoringInputs, rule_version: str) -> Score:
     if not lines or inputs.audio is not None and not inputs.audio.speech:
         agreement.value = None
     elif inputs.transcript is not None and inputs.transcript.confidence == "low":
-        agreement.value = None
-        agreement.note = "text-speech agreement not judged: the transcript is low confidence"
+        _supers_while_speaking(agreement, inputs)
     elif inputs.transcript is None or not speech:
         _missing(agreement, "transcript")
     else:
