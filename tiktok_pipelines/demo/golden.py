@@ -19,8 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
@@ -35,6 +33,7 @@ from tiktok_pipelines.demo.media import (
     generate_clips,
 )
 from tiktok_pipelines.lib.scoring.models import CORE_SCORES
+from tiktok_pipelines.lib.scoring.rubric import band_for, capped_band, overall_score
 
 Tier = Literal["strong", "average", "weak", "silent", "risky"]
 LabelBand = Literal["pass", "revise", "reshoot"]
@@ -554,16 +553,12 @@ class GoldenLabelError(ValueError):
 
 
 def overall_from(scores: Mapping[str, int], weights: Mapping[str, str | float] = LABEL_WEIGHTS) -> int:
-    """round-half-up(10 x weighted mean), in exact arithmetic (88.5 is 89, never 88 by float error)."""
-    total = sum(Fraction(str(w)) for w in weights.values())
-    mean = sum(Fraction(str(weights[name])) * scores[name] for name in weights) / total
-    value = Decimal(mean.numerator * 10) / Decimal(mean.denominator)
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """The rubric's overall (round-half-up(10 x weighted mean)) for a rater's six scores."""
+    return overall_score(scores, {name: float(w) for name, w in weights.items()})
 
 
 def band_from(overall: int, capped: bool = False) -> LabelBand:
-    band: LabelBand = "pass" if overall >= 80 else "revise" if overall >= 60 else "reshoot"
-    return "revise" if capped and band == "pass" else band
+    return capped_band(band_for(overall), compliance_caps=capped)
 
 
 def _label(item_id: str, raw: object, where: Path) -> GoldenLabel:

@@ -123,13 +123,14 @@ def creative_critique(
                              allow_retries=False)
         scores = CreativeScores.model_validate(scores_row["payload"])
         held = store.load_critique_row(conn, video_id)
-        inputs = load_scoring_inputs(conn, video_id)
     scores_fp, config_fp = store.scores_fingerprint(scores), critique.fingerprint()
     skipped = bool(held) and held["status"] in ("ok", "off") and held["scores_fingerprint"] == scores_fp \
         and held["config_fingerprint"] == config_fp
     if skipped:
         result = Critique.model_validate(held["payload"])
     else:
+        with wh.begin() as conn:  # the texts are read only when the model will be asked
+            inputs = load_scoring_inputs(conn, video_id)
         result = run_critique(scores, CritiqueTexts.from_inputs(inputs), critique.config())
         with wh.begin() as conn:
             store.save_critique(conn, video_id, result, scores_fp=scores_fp, config=config_fp, now=clock.get().now())

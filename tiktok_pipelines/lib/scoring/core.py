@@ -18,13 +18,12 @@ from tiktok_pipelines.lib.scoring import texts as tx
 from tiktok_pipelines.lib.scoring.brand import BrandProfile
 from tiktok_pipelines.lib.scoring.inputs import ScoringInputs
 from tiktok_pipelines.lib.scoring.models import Compliance, Evidence, Score
-from tiktok_pipelines.lib.scoring.scale import shrink_toward_neutral, to_score_value
+from tiktok_pipelines.lib.scoring.scale import CONFIDENCE_RANK, shrink_toward_neutral, to_score_value, weakest
 
 HOOK_WINDOW_S = 3.0
 FULL_SPECIFICS = 4  # distinct named specifics for full marks (seed: "ingredients named" + context = 7/10)
 BANNED_CLAIM_CAP = 2
 LEGIBLE_TEXT_HEIGHT = 0.03
-_CONF_RANK = {"high": 2, "medium": 1, "low": 0}
 
 
 @dataclass
@@ -51,7 +50,7 @@ def _offer(part: Part, value: float, confidence: Confidence, evidence: Sequence[
     """Keep the best-supported reading of a part: a sure 2 beats a doubtful 2 beats nothing."""
     candidate = Part(part.name, part.points, value, confidence)
     if part.value is None or (candidate.shrunk_value or 0) > (part.shrunk_value or 0) or (
-            candidate.shrunk_value == part.shrunk_value and _CONF_RANK[confidence] > _CONF_RANK[part.confidence]):
+            candidate.shrunk_value == part.shrunk_value and CONFIDENCE_RANK[confidence] > CONFIDENCE_RANK[part.confidence]):
         part.value, part.confidence, part.evidence = value, confidence, list(evidence)
 
 
@@ -61,8 +60,7 @@ def _missing(part: Part, stage: str) -> Part:
     return part
 
 
-def combine(name: str, parts: Sequence[Part], rule_version: str, *, floor_notes: Sequence[str] = (),
-            penalty: float = 0.0, penalty_evidence: Sequence[Evidence] = ()) -> Score:
+def combine(name: str, parts: Sequence[Part], rule_version: str, *, penalty: float = 0.0, penalty_evidence: Sequence[Evidence] = ()) -> Score:
     applicable = [p for p in parts if p.value is not None]
     possible = sum(p.points for p in applicable)
     if possible <= 0:
@@ -73,8 +71,8 @@ def combine(name: str, parts: Sequence[Part], rule_version: str, *, floor_notes:
     raw = max(0.0, min(10.0, raw - penalty))
     shrunk = abs(raw - max(0.0, min(10.0, raw_sure - penalty))) > 1e-9 or any(p.missing for p in applicable)
     weak = [p for p in applicable if p.confidence != "high"]
-    confidence = min((p.confidence for p in applicable), key=_CONF_RANK.__getitem__)
-    notes = list(dict.fromkeys([p.note for p in applicable if p.note] + list(floor_notes)))
+    confidence = weakest(p.confidence for p in applicable)
+    notes = list(dict.fromkeys(p.note for p in applicable if p.note))
     weak = [p for p in weak if not p.missing]
     if weak and shrunk:
         notes.append("pulled toward neutral: " + ", ".join(f"{p.name} ({p.confidence} confidence)" for p in weak))
@@ -136,8 +134,7 @@ HOOK_PATTERNS: dict[str, str] = {
 
 
 def _first_text(inputs: ScoringInputs) -> tx.TextPiece | None:
-    shown = [p for p in tx.distinct_onscreen_lines(inputs)]
-    return shown[0] if shown else None
+    return next(iter(tx.distinct_onscreen_lines(inputs)), None)
 
 
 def hook_score(inputs: ScoringInputs, rule_version: str) -> Score:
@@ -266,7 +263,7 @@ def depth_score(inputs: ScoringInputs, brand: BrandProfile, rule_version: str) -
             continue
         key = " ".join(tx.words(hit.phrase))
         conf = _channel_confidence(inputs, hit.piece.channel)
-        if key not in named or _CONF_RANK[conf] > _CONF_RANK[named[key][1]]:
+        if key not in named or CONFIDENCE_RANK[conf] > CONFIDENCE_RANK[named[key][1]]:
             named[key] = (hit, conf)
     # The video has to carry its substance: a specific only the caption names counts half.
     def weight(hits: list[tx.Hit]) -> float:

@@ -17,16 +17,16 @@ from tiktok_pipelines.lib.scoring.core import brand_fit_score, clarity_score, ct
 from tiktok_pipelines.lib.scoring.fixes import findings, prioritized_fixes
 from tiktok_pipelines.lib.scoring.inputs import ScoringInputs
 from tiktok_pipelines.lib.scoring.models import CORE_SCORES, PILLARS, CreativeScores, Evidence, Score
+from tiktok_pipelines.lib.scoring.scale import weakest
 from tiktok_pipelines.lib.scoring.visual_scores import visual_scores
 
 SCORING_VERSION = rubric.SCORING_VERSION
-_CONF_RANK = {"high": 2, "medium": 1, "low": 0}
 
 
 def _pillar(name: str, members: dict[str, Score]) -> Score:
     parts = [members[m] for m in rubric.PILLAR_MEMBERS[name]]
     value = rubric.pillar_value([p.value for p in parts])
-    confidence = min((p.confidence for p in parts), key=_CONF_RANK.__getitem__)
+    confidence = weakest(p.confidence for p in parts)
     detail = "mean of " + ", ".join(f"{p.name} {p.value}" for p in parts)
     return Score(name=name, value=value, raw=round(sum(p.value for p in parts) / len(parts), 3), confidence=confidence,
                  shrunk=any(p.shrunk for p in parts), rule=f"{name}@{SCORING_VERSION}",

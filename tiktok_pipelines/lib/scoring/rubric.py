@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from tiktok_pipelines.lib.scoring.models import CORE_SCORES, Band
+from tiktok_pipelines.lib.scoring.scale import round_half_up
 
 SCORING_VERSION = "scoring-1"
 
@@ -25,11 +26,6 @@ PILLAR_MEMBERS: dict[str, tuple[str, ...]] = {
     "visual_craft": ("aesthetics", "composition", "motion_dynamics", "camera_work", "text_legibility"),
     "message_cta": ("depth", "clarity", "cta", "brand_fit"),
 }
-
-
-def round_half_up(x: float) -> int:
-    # Python's round() is banker's rounding: 8.5 -> 8. A rater reading 8.5 expects 9.
-    return int(math.floor(x + 0.5 + 1e-9))
 
 
 def check_weights(weights: Mapping[str, float]) -> dict[str, float]:

@@ -121,18 +121,14 @@ def phrase_pattern(phrases: Sequence[str]) -> str:
     return r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)"
 
 
-def within(source: Iterable[TextPiece], *, until: float | None = None, since: float | None = None,
+def within(source: Iterable[TextPiece], *, until: float | None = None,
            channels: Sequence[Channel] | None = None) -> list[TextPiece]:
     """Pieces inside a time window (caption pieces have no time and are left out when a window is asked)."""
     out = []
     for p in source:
         if channels is not None and p.channel not in channels:
             continue
-        if (until is not None or since is not None) and p.t is None:
-            continue
-        if until is not None and p.t is not None and p.t > until:
-            continue
-        if since is not None and p.t is not None and p.t < since:
+        if until is not None and (p.t is None or p.t > until):
             continue
         out.append(p)
     return out
