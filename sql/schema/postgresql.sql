@@ -176,6 +176,23 @@ CREATE TABLE cohorts (
 	CONSTRAINT pk_cohorts PRIMARY KEY (cohort_id)
 );
 
+CREATE TABLE creative_archetypes (
+	archetype_id SERIAL NOT NULL, 
+	label TEXT NOT NULL, 
+	size INTEGER NOT NULL, 
+	centroid JSONB NOT NULL, 
+	defining_features JSONB NOT NULL, 
+	median_engagement_rate FLOAT, 
+	median_velocity_24h FLOAT, 
+	median_velocity_48h FLOAT, 
+	silhouette FLOAT, 
+	computed_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	CONSTRAINT pk_creative_archetypes PRIMARY KEY (archetype_id), 
+	CONSTRAINT ck_creative_archetypes_silhouette_range CHECK (silhouette IS NULL OR (silhouette >= -1 AND silhouette <= 1)), 
+	CONSTRAINT ck_creative_archetypes_archetype_id_non_negative CHECK (archetype_id IS NULL OR archetype_id >= 0), 
+	CONSTRAINT ck_creative_archetypes_size_non_negative CHECK (size IS NULL OR size >= 0)
+);
+
 CREATE TABLE creator_snapshots (
 	username VARCHAR(128) NOT NULL, 
 	collected_at TIMESTAMP WITH TIME ZONE NOT NULL, 
@@ -218,6 +235,29 @@ CREATE TABLE hashtag_performance (
 	median_velocity_24h FLOAT, 
 	mean_velocity_24h FLOAT, 
 	CONSTRAINT pk_hashtag_performance PRIMARY KEY (hashtag)
+);
+
+CREATE TABLE insight_correlations (
+	feature VARCHAR(64) NOT NULL, 
+	outcome VARCHAR(16) NOT NULL, 
+	feature_kind VARCHAR(8) NOT NULL, 
+	n INTEGER NOT NULL, 
+	rho FLOAT, 
+	ci_low FLOAT, 
+	ci_high FLOAT, 
+	p_value FLOAT, 
+	strength VARCHAR(12), 
+	reportable BOOLEAN NOT NULL, 
+	note TEXT, 
+	computed_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	CONSTRAINT pk_insight_correlations PRIMARY KEY (feature, outcome), 
+	CONSTRAINT ck_insight_correlations_feature_kind_known CHECK (feature_kind IN ('score', 'pillar', 'visual', 'tag', 'flag')), 
+	CONSTRAINT ck_insight_correlations_outcome_known CHECK (outcome IN ('engagement_rate', 'velocity_24h', 'velocity_48h')), 
+	CONSTRAINT ck_insight_correlations_strength_known CHECK (strength IS NULL OR strength IN ('negligible', 'weak', 'moderate', 'strong')), 
+	CONSTRAINT ck_insight_correlations_rho_range CHECK (rho IS NULL OR (rho >= -1 AND rho <= 1)), 
+	CONSTRAINT ck_insight_correlations_p_value_range CHECK (p_value IS NULL OR (p_value >= 0 AND p_value <= 1)), 
+	CONSTRAINT ck_insight_correlations_ci_contains_rho CHECK (rho IS NULL OR ci_low IS NULL OR ci_high IS NULL OR (ci_low <= rho AND rho <= ci_high)), 
+	CONSTRAINT ck_insight_correlations_n_non_negative CHECK (n IS NULL OR n >= 0)
 );
 
 CREATE TABLE media_assets (
@@ -368,6 +408,18 @@ CREATE INDEX ix_video_ai_analysis_flags_gin ON video_ai_analysis USING gin (flag
 
 CREATE INDEX ix_video_ai_analysis_tags_gin ON video_ai_analysis USING gin (tags);
 
+CREATE TABLE video_archetypes (
+	video_id VARCHAR(64) NOT NULL, 
+	archetype_id INTEGER NOT NULL, 
+	distance FLOAT NOT NULL, 
+	computed_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	CONSTRAINT pk_video_archetypes PRIMARY KEY (video_id), 
+	CONSTRAINT ck_video_archetypes_archetype_id_non_negative CHECK (archetype_id IS NULL OR archetype_id >= 0), 
+	CONSTRAINT ck_video_archetypes_distance_non_negative CHECK (distance IS NULL OR distance >= 0)
+);
+
+CREATE INDEX ix_video_archetypes_archetype_id ON video_archetypes (archetype_id);
+
 CREATE TABLE video_audio_features (
 	video_id VARCHAR(64) NOT NULL, 
 	extractor VARCHAR(64) NOT NULL, 
@@ -429,6 +481,27 @@ CREATE TABLE video_comments (
 CREATE INDEX ix_video_comments_cohort_id ON video_comments (cohort_id);
 
 CREATE INDEX ix_video_comments_video_id ON video_comments (video_id);
+
+CREATE TABLE video_covers (
+	video_id VARCHAR(64) NOT NULL, 
+	status VARCHAR(12) NOT NULL, 
+	source VARCHAR(16), 
+	source_host TEXT, 
+	source_fingerprint VARCHAR(128), 
+	storage_key TEXT, 
+	thumb_key TEXT, 
+	sha256 VARCHAR(64), 
+	width INTEGER, 
+	height INTEGER, 
+	size_bytes BIGINT, 
+	error TEXT, 
+	fetched_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	CONSTRAINT pk_video_covers PRIMARY KEY (video_id), 
+	CONSTRAINT ck_video_covers_status_known CHECK (status IN ('cached', 'failed', 'no_source')), 
+	CONSTRAINT ck_video_covers_width_non_negative CHECK (width IS NULL OR width >= 0), 
+	CONSTRAINT ck_video_covers_height_non_negative CHECK (height IS NULL OR height >= 0), 
+	CONSTRAINT ck_video_covers_size_bytes_non_negative CHECK (size_bytes IS NULL OR size_bytes >= 0)
+);
 
 CREATE TABLE video_creative_scores (
 	video_id VARCHAR(64) NOT NULL, 

@@ -50,11 +50,22 @@ class DemoReport:
     snapshots: int
     cohorts: list[CohortSummary]
     media: MediaSummary | None = None
+    reporting: ReportingSummary | None = None
+
+
+@dataclass
+class ReportingSummary:
+    run_id: str
+    dashboard: Path
+    dashboard_mb: float
+    dashboard_s: float
+    views: int
+    insights: int
 
 
 def run_demo(
     steps_h: Sequence[int] = DEMO_STEPS_H, echo: Callable[[str], None] = print, cohorts: bool = True,
-    media: bool = True, media_videos: int | None = None,
+    media: bool = True, media_videos: int | None = None, reporting: bool = True,
 ) -> DemoReport:
     import os
 
@@ -126,6 +137,9 @@ def run_demo(
         raise SystemExit(f"demo extraction failed for {', '.join(media_summary.failed)}: see the runs in the UI")
     if media_summary is not None:
         runs.extend(r.run_id for r in daemon.launched if r.job_name == "video_extraction_job")
+    reporting_summary = _reporting_phase(d, instance, clock, echo) if reporting else None
+    if reporting_summary is not None:
+        runs.append(reporting_summary.run_id)
     wh = Warehouse(settings.warehouse_url)
     return DemoReport(
         runs=runs,
@@ -136,6 +150,31 @@ def run_demo(
         snapshots=wh.count(video_snapshots),
         cohorts=_cohort_summaries(wh, settings.exports_dir / "cohorts") if cohorts else [],
         media=media_summary,
+        reporting=reporting_summary,
+    )
+
+
+def _reporting_phase(d, instance, clock, echo: Callable[[str], None]) -> ReportingSummary:  # noqa: ANN001
+    """What the hourly reporting schedule does: covers, BI views, insights and the dashboard."""
+    import dagster as dg
+
+    result = d.resolve_job_def("reporting_job").execute_in_process(
+        instance=instance, tags={"tiktok/demo": "true", "tiktok/simulated_time": clock.now().isoformat()},
+        run_config=dg.RunConfig(loggers={"console": {"config": {"log_level": "WARNING"}}}),
+    )
+    if not result.success:
+        raise SystemExit(f"demo reporting run failed: see run {result.run_id} in the UI")
+    echo(f"  simulated {clock.now():%Y-%m-%d %H:%M} UTC  ok   reporting_job  run {result.run_id[:8]}")
+
+    def meta(asset: str) -> dict:
+        mats = result.asset_materializations_for_node(asset)
+        return {k: v.value for k, v in mats[-1].metadata.items()} if mats else {}
+
+    dash, views, insights = meta("dashboard"), meta("bi_views"), meta("creative_insights")
+    return ReportingSummary(
+        run_id=result.run_id, dashboard=Path(str(dash["path"])), dashboard_mb=float(dash.get("size_mb", 0)),
+        dashboard_s=float(dash.get("seconds", 0)), views=len(views.get("views", []) or []),
+        insights=int(insights.get("reportable_pairs", 0) or 0),
     )
 
 
@@ -265,4 +304,8 @@ def print_report(report: DemoReport, echo: Callable[[str], None] = print) -> Non
             echo(f"  cohort CSV: {c.csv_path}")
     if report.media is not None:
         echo(f"  drop folder: {report.media.drop_folder}  (drop a video here to score it)")
+    if report.reporting is not None:
+        r = report.reporting
+        echo(f"  BI views  : {r.views} bi_ views (see sql/), {r.insights} reportable creative-vs-performance associations")
+        echo(f"  dashboard : {r.dashboard}  ({r.dashboard_mb:.1f} MB, built in {r.dashboard_s:.1f} s; open it in a browser)")
     echo("  Dagster UI: make ui  (then open http://127.0.0.1:3000, runs tagged tiktok/demo)")

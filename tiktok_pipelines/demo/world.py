@@ -32,6 +32,18 @@ DEMO_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 DEFAULT_CLIENT_KEY = "demo-client-key"
 
 COVER_URL_TTL = timedelta(hours=6)  # Display API cover URLs are signed for ~6 h (reference §1.7)
+COVER_CDN_HOST = "p16-sign-va.tiktokcdn.com"
+COVER_PATH_PREFIX = "/tos-maliva-p-0068/"
+
+
+def cover_key(video_id: str) -> str:
+    """The stable part of a video's cover path (its query string changes on every API call)."""
+    return hashlib.sha256(f"cover:{video_id}".encode()).hexdigest()[:32]
+
+
+def cover_signature(video_id: str, expires: int) -> str:
+    """The demo CDN's URL signature: what `demo/cdn.py` checks before serving a cover."""
+    return base64.b64encode(hmac.new(b"demo-cdn", f"{video_id}:{expires}".encode(), hashlib.sha1).digest()).decode()
 
 PERFORMANCE_TYPICAL = "typical"
 PERFORMANCE_BREAKOUT = "breakout"
@@ -153,13 +165,8 @@ class DemoVideo:
     def cover_image_url(self, now: datetime) -> str:
         """A CDN-style signed cover URL valid for 6 h from `now`, like the Display API serves."""
         expires = int(utc(now).timestamp()) + int(COVER_URL_TTL.total_seconds())
-        key = hashlib.sha256(f"cover:{self.id}".encode()).hexdigest()[:32]
-        sig = hmac.new(b"demo-cdn", f"{self.id}:{expires}".encode(), hashlib.sha1).digest()
-        signature = quote(base64.b64encode(sig).decode(), safe="")
-        return (
-            f"https://p16-sign-va.tiktokcdn.com/tos-maliva-p-0068/{key}~tplv-noop.image"
-            f"?x-expires={expires}&x-signature={signature}"
-        )
+        signature = quote(cover_signature(self.id, expires), safe="")
+        return f"https://{COVER_CDN_HOST}{COVER_PATH_PREFIX}{cover_key(self.id)}~tplv-noop.image?x-expires={expires}&x-signature={signature}"
 
     def share_url(self, client_key: str = DEFAULT_CLIENT_KEY) -> str:
         return (

@@ -109,3 +109,65 @@ def svg_markdown(svg: str, alt: str) -> str:
     """The SVG as a Markdown image (renders in Dagster's metadata panel and in HTML reports)."""
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return f"![{escape(alt)}](data:image/svg+xml;base64,{data})"
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    group: str = ""
+    label: str = ""
+
+
+def scatter_svg(
+    points: Sequence[Point], *, title: str, x_label: str, y_label: str, log_y: bool = False,
+    colors: dict[str, str] | None = None, width: int = 480, height: int = 320,
+) -> str:
+    """Points coloured by group (legend in group order of first appearance). With log_y, y <= 0 is dropped
+    and the count of dropped points is said in the title, never silently."""
+    tf = (lambda v: math.log10(v)) if log_y else (lambda v: v)
+    kept = [p for p in points if math.isfinite(p.x) and math.isfinite(p.y) and (not log_y or p.y > 0)]
+    dropped = len(points) - len(kept)
+    shown_title = title + (f" ({dropped} with no views dropped)" if dropped else "")
+    left, right, top, bottom = 64, 96, 32, 44
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+           f'font-family="sans-serif" font-size="11"><rect width="100%" height="100%" fill="white"/>',
+           f'<text x="{left}" y="18" font-size="13" font-weight="bold">{escape(shown_title)}</text>']
+    if not kept:
+        out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="#666">no data yet</text></svg>')
+        return "".join(out)
+    x0, x1 = min(p.x for p in kept), max(p.x for p in kept)
+    y0, y1 = min(tf(p.y) for p in kept), max(tf(p.y) for p in kept)
+    x0, x1 = (x0 - 1, x1 + 1) if x1 == x0 else (x0, x1)
+    y0, y1 = (y0 - 1, y1 + 1) if y1 == y0 else (y0, y1)
+    pw, ph = width - left - right, height - top - bottom
+
+    def sx(v: float) -> float:
+        return left + (v - x0) / (x1 - x0) * pw
+
+    def sy(v: float) -> float:
+        return top + ph - (tf(v) - y0) / (y1 - y0) * ph
+
+    out.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#ccc"/>')
+    for t in _ticks(x0, x1):
+        out.append(f'<text x="{sx(t):.1f}" y="{top + ph + 16}" text-anchor="middle">{_fmt(t)}</text>')
+    y_ticks = [10**e for e in range(math.floor(y0), math.ceil(y1) + 1)] if log_y else _ticks(y0, y1)
+    for t in y_ticks:
+        if y0 - 1e-9 <= tf(t) <= y1 + 1e-9:
+            out.append(f'<line x1="{left}" y1="{sy(t):.1f}" x2="{left + pw}" y2="{sy(t):.1f}" stroke="#eee"/>'
+                       f'<text x="{left - 6}" y="{sy(t) + 4:.1f}" text-anchor="end">{_fmt(t)}</text>')
+    out.append(f'<text x="{left + pw / 2}" y="{height - 8}" text-anchor="middle">{escape(x_label)}</text>')
+    out.append(f'<text x="14" y="{top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 {top + ph / 2})">'
+               f'{escape(y_label)}{" (log)" if log_y else ""}</text>')
+    groups = list(dict.fromkeys(p.group for p in kept))
+    palette = {g: (colors or {}).get(g, PALETTE[i % len(PALETTE)]) for i, g in enumerate(groups)}
+    for p in kept:
+        tip = f"<title>{escape(p.label)}</title>" if p.label else ""
+        out.append(f'<circle cx="{sx(p.x):.1f}" cy="{sy(p.y):.1f}" r="4" fill="{palette[p.group]}" opacity="0.75">{tip}</circle>')
+    for i, g in enumerate(groups):
+        if g:
+            ly = top + 14 * i + 6
+            out.append(f'<circle cx="{width - right + 16}" cy="{ly}" r="4" fill="{palette[g]}"/>'
+                       f'<text x="{width - right + 24}" y="{ly + 4}">{escape(g[:14])}</text>')
+    out.append("</svg>")
+    return "".join(out)

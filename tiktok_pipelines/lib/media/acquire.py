@@ -498,7 +498,7 @@ def _checked_content_type(resp: httpx.Response, shown: str, policy: DownloadPoli
         raise DownloadRejected(f"{shown}: no Content-Type; expected one of {', '.join(policy.content_types)}")
     content_type = raw.split(";", 1)[0].strip().lower()
     if content_type not in policy.content_types:
-        raise DownloadRejected(f"{shown}: Content-Type {content_type!r} is not a video type we accept")
+        raise DownloadRejected(f"{shown}: Content-Type {content_type!r} is not one we accept ({', '.join(policy.content_types)})")
     return content_type
 
 

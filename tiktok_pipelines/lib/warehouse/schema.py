@@ -630,3 +630,89 @@ video_ai_analysis = Table(
     *_non_negative("llm_prompt_tokens", "llm_completion_tokens", "llm_cost_usd", "high_severity_flags"),
     *_gin("video_ai_analysis", "tags", "findings", "fixes", "flags"),
 )
+
+# --- reporting (issue 6) --------------------------------------------------------------------------
+
+# The pipeline's own copy of each video's cover: TikTok's cover URLs expire about 6 h after they are
+# fetched, so the dashboard never links to them. `thumb_key` is the small JPEG the dashboard embeds.
+video_covers = Table(
+    "video_covers",
+    metadata,
+    Column("video_id", String(64), primary_key=True),
+    Column("status", String(12), nullable=False),  # cached | failed | no_source
+    Column("source", String(16)),  # cover_url | keyframe (a first-frame thumbnail when TikTok gave no cover)
+    Column("source_host", Text),  # where the cover came from, never with its signed query string
+    Column("source_fingerprint", String(128)),  # the cover URL's path or the keyframe checksum: refetch when it changes
+    Column("storage_key", Text),
+    Column("thumb_key", Text),
+    Column("sha256", String(64)),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("size_bytes", BigInteger),
+    Column("error", Text),
+    Column("fetched_at", TS, nullable=False),
+    CheckConstraint("status IN ('cached', 'failed', 'no_source')", name="status_known"),
+    *_non_negative("width", "height", "size_bytes"),
+)
+
+# Rank correlations between each creative feature and an outcome over this account's own videos:
+# associations with their uncertainty, never a forecast. Features without variance are kept with a
+# NULL rho and a note, so a reader sees what was tested; `reportable` is false below the minimum n.
+insight_correlations = Table(
+    "insight_correlations",
+    metadata,
+    Column("feature", String(64), primary_key=True),
+    Column("outcome", String(16), primary_key=True),  # engagement_rate | velocity_24h | velocity_48h
+    Column("feature_kind", String(8), nullable=False),  # score | pillar | visual | tag | flag
+    Column("n", Integer, nullable=False),  # videos with both the feature and the outcome
+    Column("rho", Float),  # Spearman; NULL when it is undefined (no variance, n < 3)
+    Column("ci_low", Float),  # 95 %: Fisher z with the Bonett-Wright standard error
+    Column("ci_high", Float),
+    Column("p_value", Float),
+    Column("strength", String(12)),  # negligible | weak | moderate | strong
+    Column("reportable", Boolean, nullable=False),
+    Column("note", Text),
+    Column("computed_at", TS, nullable=False),
+    CheckConstraint("feature_kind IN ('score', 'pillar', 'visual', 'tag', 'flag')", name="feature_kind_known"),
+    CheckConstraint("outcome IN ('engagement_rate', 'velocity_24h', 'velocity_48h')", name="outcome_known"),
+    CheckConstraint(
+        "strength IS NULL OR strength IN ('negligible', 'weak', 'moderate', 'strong')", name="strength_known"
+    ),
+    CheckConstraint("rho IS NULL OR (rho >= -1 AND rho <= 1)", name="rho_range"),
+    CheckConstraint("p_value IS NULL OR (p_value >= 0 AND p_value <= 1)", name="p_value_range"),
+    CheckConstraint(
+        "rho IS NULL OR ci_low IS NULL OR ci_high IS NULL OR (ci_low <= rho AND rho <= ci_high)",
+        name="ci_contains_rho",
+    ),
+    *_non_negative("n"),
+)
+
+# A deterministic k-means over standardized creative features: recurring kinds of video in this
+# account, described by the features that set each centroid apart, with their median performance.
+creative_archetypes = Table(
+    "creative_archetypes",
+    metadata,
+    Column("archetype_id", Integer, primary_key=True),
+    Column("label", Text, nullable=False),  # human words from the defining features
+    Column("size", Integer, nullable=False),
+    Column("centroid", JSONType, nullable=False),  # {feature: mean in the feature's own units}
+    Column("defining_features", JSONType, nullable=False),  # [{feature, z, value}] largest |z| first
+    Column("median_engagement_rate", Float),
+    Column("median_velocity_24h", Float),
+    Column("median_velocity_48h", Float),
+    Column("silhouette", Float),  # of the whole clustering; NULL when k = 1
+    Column("computed_at", TS, nullable=False),
+    CheckConstraint("silhouette IS NULL OR (silhouette >= -1 AND silhouette <= 1)", name="silhouette_range"),
+    *_non_negative("archetype_id", "size"),
+)
+
+video_archetypes = Table(
+    "video_archetypes",
+    metadata,
+    Column("video_id", String(64), primary_key=True),
+    Column("archetype_id", Integer, nullable=False),
+    Column("distance", Float, nullable=False),  # to the centroid, in standardized units
+    Column("computed_at", TS, nullable=False),
+    Index("ix_video_archetypes_archetype_id", "archetype_id"),
+    *_non_negative("archetype_id", "distance"),
+)
