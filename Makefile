@@ -14,7 +14,8 @@ export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 # libgl1/libglib2.0-0: opencv-python (the build scenedetect requires) links them.
-APT_PACKAGES := ffmpeg tesseract-ocr tesseract-ocr-eng espeak-ng fonts-dejavu-core fontconfig libgl1 libglib2.0-0
+# chromium: the dashboard's browser tests and first-paint benchmark (Playwright drives Debian's build).
+APT_PACKAGES := ffmpeg tesseract-ocr tesseract-ocr-eng espeak-ng fonts-dejavu-core fontconfig libgl1 libglib2.0-0 chromium
 STAMP_SYS    := $(VENV)/.system-packages
 STAMP_VENV   := $(VENV)/.installed
 
@@ -30,7 +31,7 @@ help:
 # System packages: apt only when something is missing (needs root or sudo).
 system-packages:
 	@missing=""; \
-	for b in ffmpeg ffprobe tesseract espeak-ng fc-match; do command -v $$b >/dev/null || missing="$$missing $$b"; done; \
+	for b in ffmpeg ffprobe tesseract espeak-ng fc-match chromium; do command -v $$b >/dev/null || missing="$$missing $$b"; done; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts"; \
 	ldconfig -p 2>/dev/null | grep -q "libGL.so.1 " || missing="$$missing libGL"; \
 	ldconfig -p 2>/dev/null | grep -q "libgthread-2.0.so.0 " || missing="$$missing glib"; \

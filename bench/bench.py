@@ -7,6 +7,8 @@
 - cohorts (bench/cohort_bench.py): one timepoint (h1) of a 2,000-video cohort against the local fake
   Research API over a real socket (target <= 20 s), into SQLite and PostgreSQL, and one
   cohort_timepoint_sensor tick over 1,000 open cohorts (median of 5, target <= 1 s);
+- dashboard (bench/dashboard_bench.py): the generated dashboard for 1,000 scored videos, cold and warm
+  image cache (target <= 5 s), and its first paint in headless Chromium (target <= 2 s);
 - extraction (bench/extraction_bench.py): per-video time through video_extraction_job on >= 10
   generated 1080x1920 clips (15/30/60 s), P50/P95, per-stage seconds and the decode floor
   (targets: P95 <= 60 s for a 60-s video, <= 4x the floor).
@@ -181,6 +183,9 @@ def main() -> None:
         for name in pg_figures:
             report.setdefault(name, {"error": f"{type(exc).__name__}: {exc}"})
     report["kpis_1m_snapshots_10k_videos"] = bench_kpis()
+    from dashboard_bench import bench_dashboard
+
+    report["dashboard_1000_videos"] = _figure(bench_dashboard)
     # Last: they set the media environment of this process.
     report["extraction_per_video_1080x1920"] = _figure(bench_extraction)
     report["calibration_golden_set"] = _figure(bench_calibration)

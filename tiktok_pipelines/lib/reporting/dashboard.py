@@ -33,7 +33,11 @@ def _page_file(name: str) -> str:
 def _script_json(value: Any) -> str:
     # "<" escaped as \u003c: no "</script>" or "<!--" inside a script element can end or confuse it;
     # the JSON stays valid and parses to the same strings.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
+    return _compact_json(value).replace("<", "\\u003c")
+
+
+def _compact_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def render_dashboard(data: Mapping[str, Any]) -> str:
@@ -49,7 +53,9 @@ def render_dashboard(data: Mapping[str, Any]) -> str:
     # Substituted in one pass, so text inside the data can never be mistaken for a placeholder.
     parts = {
         "__TITLE__": _html_text(title), "__CSS__": _page_file("style.css"), "__DATA__": _script_json(first),
-        "__JS__": _page_file("app.js"), "__DETAILS__": _script_json(data.get("details", {})),
+        # Each video's details as its own JSON string: opening one detail view parses one video, not 1,000.
+        "__JS__": _page_file("app.js"),
+        "__DETAILS__": _script_json({k: _compact_json(v) for k, v in data.get("details", {}).items()}),
         "__FRAMES__": _script_json(frames),
     }
     out, rest = [], page
@@ -92,10 +98,13 @@ def _atomic_write(path: Path, data: bytes) -> int:
 
 @dataclass
 class ImageCache:
-    """Dashboard-sized JPEGs as data URIs, cached on disk by (kind, source checksum).
+    """Dashboard-sized JPEGs as data URIs, cached on disk by (kind, media key, version).
 
-    `read(key) -> bytes | None` fetches the stored original; None (or an undecodable image) means
-    the dashboard shows "not embedded" for it, never a broken image."""
+    The version is what changes when the image does (the source video's checksum and the extractor
+    version for keyframes, the cover's checksum for thumbnails), so a warm rebuild reads only the
+    small cached files, never the originals (which may sit in S3). `read(key) -> bytes | None`
+    fetches an original; None (or an undecodable image) makes the dashboard say "not embedded",
+    never show a broken image."""
 
     cache_dir: Path
     read: Callable[[str], bytes | None]
@@ -103,27 +112,25 @@ class ImageCache:
     misses: int = 0
     failures: int = 0
 
-    def __call__(self, kind: str, key: str) -> str | None:
+    def __call__(self, kind: str, key: str, version: str | None = None) -> str | None:
+        name = hashlib.sha256(f"{kind}\0{key}\0{version or ''}".encode()).hexdigest()[:40]
+        cached = self.cache_dir / f"{kind}-{name}.jpg"
+        if version and cached.exists():
+            self.hits += 1
+            return _data_uri(cached.read_bytes())
         data = self.read(key)
-        if data is None:
+        small = None if data is None else (data if kind == "thumb" else _shrink(data))  # thumbs are already small
+        if small is None:
             self.failures += 1
             return None
-        if kind == "thumb":  # already shrunk by the cover cache
-            self.hits += 1
-            return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
-        digest = hashlib.sha256(data).hexdigest()
-        cached = self.cache_dir / f"{kind}-{digest[:40]}.jpg"
-        if cached.exists():
-            self.hits += 1
-            small = cached.read_bytes()
-        else:
-            small = _shrink(data)
-            if small is None:
-                self.failures += 1
-                return None
-            self.misses += 1
+        self.misses += 1
+        if version:
             _atomic_write(cached, small)
-        return "data:image/jpeg;base64," + base64.b64encode(small).decode("ascii")
+        return _data_uri(small)
+
+
+def _data_uri(jpeg: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
 def _shrink(data: bytes) -> bytes | None:

@@ -50,7 +50,7 @@ TIMEPOINT_HOURS = {"h0": 0, "h1": 1, "h6": 6, "h24": 24, "h48": 48}
 # Which keyframes the detail view shows: the hook (0-3 s) first, then the arc of the video.
 HOOK_FRAMES = ("t0", "t1", "t2", "t3")
 
-ImageReader = Callable[[str, str], "str | None"]  # (kind, media key) -> data URI or None
+ImageReader = Callable[[str, str, "str | None"], "str | None"]  # (kind, media key, version) -> data URI or None
 
 
 @dataclass
@@ -99,13 +99,14 @@ def collect_dashboard(
     charts: Mapping[str, str] | None = None,
     insights: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The dashboard's data. `read_image(kind, key)` returns a data URI for a stored image (kind
-    "thumb" or "keyframe"), or None when it is gone (retention) or unreadable."""
+    """The dashboard's data. `read_image(kind, key, version)` returns a data URI for a stored image
+    (kind "thumb" or "keyframe"), or None when it is gone (retention) or unreadable."""
     budget = ImageBudget(image_budget_bytes)
     kpis = _by_video(conn, video_kpis)
     vids = _by_video(conn, videos)
     analysis = _by_video(conn, video_ai_analysis)
-    covers = _by_video(conn, video_covers, video_covers.c.video_id, video_covers.c.status, video_covers.c.thumb_key)
+    covers = _by_video(conn, video_covers, video_covers.c.video_id, video_covers.c.status, video_covers.c.thumb_key,
+                       video_covers.c.sha256)
     drafts = _by_video(conn, media_sources, media_sources.c.video_id, media_sources.c.is_draft, media_sources.c.name,
                        media_sources.c.caption, media_sources.c.discovered_at)
     media = _by_video(conn, media_assets, media_assets.c.video_id, media_assets.c.status, media_assets.c.duration_s,
@@ -118,7 +119,7 @@ def collect_dashboard(
     for row in rows:
         cover = covers.get(row["id"])
         if cover is not None and cover.status == "cached" and cover.thumb_key:
-            row["thumb"] = budget.add(f"th:{row['id']}", read_image("thumb", cover.thumb_key), essential=True)
+            row["thumb"] = budget.add(f"th:{row['id']}", read_image("thumb", cover.thumb_key, cover.sha256), essential=True)
 
     details = _details(conn, [r["id"] for r in rows], analysis, budget, read_image)
     return {
@@ -308,7 +309,8 @@ def _keyframes(vid: str, row: Any, budget: ImageBudget, read_image: ImageReader)
             continue
         ref = None
         if not cut:
-            uri = read_image("keyframe", str(f["key"]))  # None: pruned by retention or unreadable
+            # None: pruned by retention or unreadable. The version changes whenever the frame can.
+            uri = read_image("keyframe", str(f["key"]), f"{row.source_sha256}:{row.extractor_version}")
             ref = budget.add(f"kf:{f['key']}", uri)
             cut = uri is not None and ref is None
         out.append({"label": f.get("label"), "t": _round(f.get("t"), 2), "img": ref, "aliases": list(f.get("aliases") or [])})
@@ -373,7 +375,7 @@ def _cuts(row: Any) -> dict[str, Any] | None:
     return {"status": row.status, "cuts": [_round(c.get("t"), 2) for c in p.get("cuts") or [] if isinstance(c, Mapping)],
             "shots": [_round(s, 2) for s in p.get("shot_lengths") or []], "cuts_per_10s": _round(row.cuts_per_10s, 2),
             "first_cut_s": _round(row.first_cut_s, 2), "mean_shot_s": _round(row.mean_shot_s, 2),
-            "motion": [_round(m, 3) for m in p.get("motion_energy") or []], "duration": _round(p.get("analysed_seconds"), 2)}
+            "duration": _round(p.get("analysed_seconds"), 2)}
 
 
 def _visual(row: Any) -> dict[str, Any] | None:
