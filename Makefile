@@ -59,8 +59,6 @@ setup: system-packages venv
 
 demo: setup
 	$(VENV)/bin/tiktok-pipelines demo
-	@echo ""
-	@echo "Open the Dagster UI with: make ui"
 
 ui: setup
 	cd $(CURDIR) && $(VENV)/bin/dg dev -h 127.0.0.1 -p 3000

@@ -47,10 +47,16 @@ def test_demo_runs_end_to_end_and_is_labelled_demo(tmp_path, monkeypatch, capsys
     run_demo(steps_h=(-48, -24, 0), media_videos=2)  # running the demo again changes nothing
     assert Warehouse(report.warehouse_url).dump() == first
 
+    # The reporting job ran last: a self-contained dashboard with the account, its cohorts and its scored videos.
+    assert report.reporting is not None and report.reporting.dashboard.is_file()
+    page = report.reporting.dashboard.read_text()
+    assert "Bloom Peptide Hair (DEMO)" in page and "public-" in page and '"band":"' in page
+
     print_report(report)
     out = capsys.readouterr().out
     assert "DEMO" in out and str(report.csv_path) in out and str(public[0].csv_path) in out
     assert "media: 4 videos (2 drafts)" in out and "caption_analysis  4 ok" in out
+    assert out.rstrip().splitlines()[-1].startswith("  dashboard : ") and str(report.reporting.dashboard) in out
 
 
 def test_bad_configuration_names_the_variable(monkeypatch):

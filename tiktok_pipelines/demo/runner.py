@@ -304,8 +304,9 @@ def print_report(report: DemoReport, echo: Callable[[str], None] = print) -> Non
             echo(f"  cohort CSV: {c.csv_path}")
     if report.media is not None:
         echo(f"  drop folder: {report.media.drop_folder}  (drop a video here to score it)")
+    echo("  Dagster UI: make ui  (then open http://127.0.0.1:3000, runs tagged tiktok/demo)")
     if report.reporting is not None:
         r = report.reporting
         echo(f"  BI views  : {r.views} bi_ views (see sql/), {r.insights} reportable creative-vs-performance associations")
+        # Last, so it is what the terminal shows when the demo ends.
         echo(f"  dashboard : {r.dashboard}  ({r.dashboard_mb:.1f} MB, built in {r.dashboard_s:.1f} s; open it in a browser)")
-    echo("  Dagster UI: make ui  (then open http://127.0.0.1:3000, runs tagged tiktok/demo)")

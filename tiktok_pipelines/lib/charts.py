@@ -42,6 +42,67 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
+class _Plot:
+    """The frame every chart shares: title, plot area, linear or log y scale, ticks and axis labels."""
+
+    def __init__(self, title: str, width: int, height: int, margins: tuple[int, int, int, int]) -> None:
+        self.width, self.height = width, height
+        self.left, self.right, self.top, self.bottom = margins
+        self.out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+                    f'font-family="sans-serif" font-size="11"><rect width="100%" height="100%" fill="white"/>',
+                    f'<text x="{self.left}" y="18" font-size="13" font-weight="bold">{escape(title)}</text>']
+
+    def no_data(self) -> str:
+        self.out.append(f'<text x="{self.width / 2}" y="{self.height / 2}" text-anchor="middle" fill="#666">no data yet</text></svg>')
+        return "".join(self.out)
+
+    def scale(self, xs: Sequence[float], ys: Sequence[float], log_y: bool) -> None:
+        self.log_y = log_y
+        x0, x1 = min(xs), max(xs)
+        y0, y1 = min(map(self.ty, ys)), max(map(self.ty, ys))
+        self.x0, self.x1 = (x0 - 1, x1 + 1) if x1 == x0 else (x0, x1)
+        self.y0, self.y1 = (y0 - 1, y1 + 1) if y1 == y0 else (y0, y1)
+        self.pw, self.ph = self.width - self.left - self.right, self.height - self.top - self.bottom
+
+    def ty(self, v: float) -> float:
+        return math.log10(v) if self.log_y else v
+
+    def sx(self, v: float) -> float:
+        return self.left + (v - self.x0) / (self.x1 - self.x0) * self.pw
+
+    def sy(self, v: float) -> float:
+        return self.top + self.ph - (self.ty(v) - self.y0) / (self.y1 - self.y0) * self.ph
+
+    def axes(self, x_label: str, y_label: str, *, x_tick_marks: bool = True) -> None:
+        left, top, pw, ph, out = self.left, self.top, self.pw, self.ph, self.out
+        out.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#ccc"/>')
+        for t in _ticks(self.x0, self.x1):
+            mark = f'<line x1="{self.sx(t):.1f}" y1="{top + ph}" x2="{self.sx(t):.1f}" y2="{top + ph + 4}" stroke="#999"/>'
+            out.append((mark if x_tick_marks else "") +
+                       f'<text x="{self.sx(t):.1f}" y="{top + ph + 16}" text-anchor="middle">{_fmt(t)}</text>')
+        y_ticks = [10**e for e in range(math.floor(self.y0), math.ceil(self.y1) + 1)] if self.log_y else _ticks(self.y0, self.y1)
+        for t in y_ticks:
+            if self.y0 - 1e-9 <= self.ty(t) <= self.y1 + 1e-9:
+                out.append(f'<line x1="{left}" y1="{self.sy(t):.1f}" x2="{left + pw}" y2="{self.sy(t):.1f}" stroke="#eee"/>'
+                           f'<text x="{left - 6}" y="{self.sy(t) + 4:.1f}" text-anchor="end">{_fmt(t)}</text>')
+        out.append(f'<text x="{left + pw / 2}" y="{self.height - 8}" text-anchor="middle">{escape(x_label)}</text>')
+        out.append(f'<text x="14" y="{top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 {top + ph / 2})">'
+                   f'{escape(y_label)}{" (log)" if self.log_y else ""}</text>')
+
+    def legend_entry(self, i: int, label: str, color: str, *, line_width: float | None = None, max_chars: int = 22) -> None:
+        """A line sample (line_width given) or a dot, then the label, in the right margin."""
+        ly, x = self.top + 14 * i + 6, self.width - self.right
+        if line_width is not None:
+            mark, text_x = f'<line x1="{x + 10}" y1="{ly}" x2="{x + 26}" y2="{ly}" stroke="{color}" stroke-width="{line_width}"/>', x + 30
+        else:
+            mark, text_x = f'<circle cx="{x + 16}" cy="{ly}" r="4" fill="{color}"/>', x + 24
+        self.out.append(f'{mark}<text x="{text_x}" y="{ly + 4}">{escape(label[:max_chars])}</text>')
+
+    def done(self) -> str:
+        self.out.append("</svg>")
+        return "".join(self.out)
+
+
 def line_chart_svg(
     series: Sequence[Series], *, title: str, x_label: str, y_label: str, log_y: bool = False,
     width: int = 720, height: int = 360, legend_max: int = 10,
@@ -53,56 +114,21 @@ def line_chart_svg(
         for s in series
     ]
     all_pts = [p for ps in pts for p in ps]
-    left, right, top, bottom = 64, 16 + (150 if series else 0), 32, 44
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-           f'font-family="sans-serif" font-size="11"><rect width="100%" height="100%" fill="white"/>',
-           f'<text x="{left}" y="18" font-size="13" font-weight="bold">{escape(title)}</text>']
+    plot = _Plot(title, width, height, (64, 16 + (150 if series else 0), 32, 44))
     if not all_pts:
-        out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="#666">no data yet</text></svg>')
-        return "".join(out)
-    tf = (lambda v: math.log10(v)) if log_y else (lambda v: v)
-    xs = [p[0] for p in all_pts]
-    ys = [tf(p[1]) for p in all_pts]
-    x0, x1 = min(xs), max(xs)
-    y0, y1 = min(ys), max(ys)
-    if x1 == x0:
-        x0, x1 = x0 - 1, x1 + 1
-    if y1 == y0:
-        y0, y1 = y0 - 1, y1 + 1
-    pw, ph = width - left - right, height - top - bottom
-
-    def sx(v: float) -> float:
-        return left + (v - x0) / (x1 - x0) * pw
-
-    def sy(v: float) -> float:
-        return top + ph - (tf(v) - y0) / (y1 - y0) * ph
-
-    out.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#ccc"/>')
-    for t in _ticks(x0, x1):
-        out.append(f'<line x1="{sx(t):.1f}" y1="{top + ph}" x2="{sx(t):.1f}" y2="{top + ph + 4}" stroke="#999"/>'
-                   f'<text x="{sx(t):.1f}" y="{top + ph + 16}" text-anchor="middle">{_fmt(t)}</text>')
-    y_ticks = [10**e for e in range(math.floor(y0), math.ceil(y1) + 1)] if log_y else _ticks(y0, y1)
-    for t in y_ticks:
-        if tf(t) < y0 - 1e-9 or tf(t) > y1 + 1e-9:
-            continue
-        out.append(f'<line x1="{left}" y1="{sy(t):.1f}" x2="{left + pw}" y2="{sy(t):.1f}" stroke="#eee"/>'
-                   f'<text x="{left - 6}" y="{sy(t) + 4:.1f}" text-anchor="end">{_fmt(t)}</text>')
-    out.append(f'<text x="{left + pw / 2}" y="{height - 8}" text-anchor="middle">{escape(x_label)}</text>')
-    out.append(f'<text x="14" y="{top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 {top + ph / 2})">'
-               f'{escape(y_label)}{" (log)" if log_y else ""}</text>')
+        return plot.no_data()
+    plot.scale([p[0] for p in all_pts], [p[1] for p in all_pts], log_y)
+    plot.axes(x_label, y_label)
     for i, (s, ps) in enumerate(zip(series, pts, strict=True)):
         if not ps:
             continue
         color = "#111" if s.emphasis else PALETTE[i % len(PALETTE)]
-        path = " ".join(f"{'M' if j == 0 else 'L'}{sx(x):.1f},{sy(y):.1f}" for j, (x, y) in enumerate(sorted(ps)))
+        path = " ".join(f"{'M' if j == 0 else 'L'}{plot.sx(x):.1f},{plot.sy(y):.1f}" for j, (x, y) in enumerate(sorted(ps)))
         wdt = 3 if s.emphasis else 1.5
-        out.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="{wdt}" opacity="0.9"/>')
+        plot.out.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="{wdt}" opacity="0.9"/>')
         if i < legend_max:
-            ly = top + 14 * i + 6
-            out.append(f'<line x1="{width - right + 10}" y1="{ly}" x2="{width - right + 26}" y2="{ly}" stroke="{color}" '
-                       f'stroke-width="{wdt}"/><text x="{width - right + 30}" y="{ly + 4}">{escape(s.label[:22])}</text>')
-    out.append("</svg>")
-    return "".join(out)
+            plot.legend_entry(i, s.label, color, line_width=wdt)
+    return plot.done()
 
 
 def svg_markdown(svg: str, alt: str) -> str:
@@ -125,49 +151,19 @@ def scatter_svg(
 ) -> str:
     """Points coloured by group (legend in group order of first appearance). With log_y, y <= 0 is dropped
     and the count of dropped points is said in the title, never silently."""
-    tf = (lambda v: math.log10(v)) if log_y else (lambda v: v)
     kept = [p for p in points if math.isfinite(p.x) and math.isfinite(p.y) and (not log_y or p.y > 0)]
     dropped = len(points) - len(kept)
-    shown_title = title + (f" ({dropped} with no views dropped)" if dropped else "")
-    left, right, top, bottom = 64, 96, 32, 44
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-           f'font-family="sans-serif" font-size="11"><rect width="100%" height="100%" fill="white"/>',
-           f'<text x="{left}" y="18" font-size="13" font-weight="bold">{escape(shown_title)}</text>']
+    plot = _Plot(title + (f" ({dropped} with no views dropped)" if dropped else ""), width, height, (64, 96, 32, 44))
     if not kept:
-        out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="#666">no data yet</text></svg>')
-        return "".join(out)
-    x0, x1 = min(p.x for p in kept), max(p.x for p in kept)
-    y0, y1 = min(tf(p.y) for p in kept), max(tf(p.y) for p in kept)
-    x0, x1 = (x0 - 1, x1 + 1) if x1 == x0 else (x0, x1)
-    y0, y1 = (y0 - 1, y1 + 1) if y1 == y0 else (y0, y1)
-    pw, ph = width - left - right, height - top - bottom
-
-    def sx(v: float) -> float:
-        return left + (v - x0) / (x1 - x0) * pw
-
-    def sy(v: float) -> float:
-        return top + ph - (tf(v) - y0) / (y1 - y0) * ph
-
-    out.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#ccc"/>')
-    for t in _ticks(x0, x1):
-        out.append(f'<text x="{sx(t):.1f}" y="{top + ph + 16}" text-anchor="middle">{_fmt(t)}</text>')
-    y_ticks = [10**e for e in range(math.floor(y0), math.ceil(y1) + 1)] if log_y else _ticks(y0, y1)
-    for t in y_ticks:
-        if y0 - 1e-9 <= tf(t) <= y1 + 1e-9:
-            out.append(f'<line x1="{left}" y1="{sy(t):.1f}" x2="{left + pw}" y2="{sy(t):.1f}" stroke="#eee"/>'
-                       f'<text x="{left - 6}" y="{sy(t) + 4:.1f}" text-anchor="end">{_fmt(t)}</text>')
-    out.append(f'<text x="{left + pw / 2}" y="{height - 8}" text-anchor="middle">{escape(x_label)}</text>')
-    out.append(f'<text x="14" y="{top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 {top + ph / 2})">'
-               f'{escape(y_label)}{" (log)" if log_y else ""}</text>')
+        return plot.no_data()
+    plot.scale([p.x for p in kept], [p.y for p in kept], log_y)
+    plot.axes(x_label, y_label, x_tick_marks=False)
     groups = list(dict.fromkeys(p.group for p in kept))
     palette = {g: (colors or {}).get(g, PALETTE[i % len(PALETTE)]) for i, g in enumerate(groups)}
     for p in kept:
         tip = f"<title>{escape(p.label)}</title>" if p.label else ""
-        out.append(f'<circle cx="{sx(p.x):.1f}" cy="{sy(p.y):.1f}" r="4" fill="{palette[p.group]}" opacity="0.75">{tip}</circle>')
+        plot.out.append(f'<circle cx="{plot.sx(p.x):.1f}" cy="{plot.sy(p.y):.1f}" r="4" fill="{palette[p.group]}" opacity="0.75">{tip}</circle>')
     for i, g in enumerate(groups):
         if g:
-            ly = top + 14 * i + 6
-            out.append(f'<circle cx="{width - right + 16}" cy="{ly}" r="4" fill="{palette[g]}"/>'
-                       f'<text x="{width - right + 24}" y="{ly + 4}">{escape(g[:14])}</text>')
-    out.append("</svg>")
-    return "".join(out)
+            plot.legend_entry(i, g, palette[g], max_chars=14)
+    return plot.done()

@@ -17,7 +17,8 @@ from tiktok_pipelines.defs.reporting.insights import creative_insights, insights
 from tiktok_pipelines.defs.resources import ClockResource, WarehouseResource
 from tiktok_pipelines.demo.world import DEMO_NOW
 from tiktok_pipelines.lib.reporting import insights as ins
-from tiktok_pipelines.lib.reporting.plots import bar_chart_svg, histogram_counts, scatter_svg
+from tiktok_pipelines.lib.charts import Point, scatter_svg
+from tiktok_pipelines.lib.reporting.plots import bar_chart_svg, histogram_counts
 from tiktok_pipelines.lib.scoring.models import CORE_SCORES, PILLARS, VISUAL_SCORES
 from tiktok_pipelines.lib.warehouse import Warehouse
 from tiktok_pipelines.lib.warehouse.engine import upsert
@@ -271,9 +272,9 @@ def test_plots_are_well_formed_svg():
     bars = bar_chart_svg([str(i) for i in range(11)], histogram_counts([3, 3, 7, None, 10.0], range(11)), title="hook")
     assert len(ET.fromstring(bars).findall("{http://www.w3.org/2000/svg}rect")) == 1 + 11
     assert histogram_counts([3, 3, 7, None, 10.0], range(11))[3] == 2
-    dots = scatter_svg([1, 2, np.nan], [3, 4, 5], title="a < b & c", x_label="x", y_label="y")
+    dots = scatter_svg([Point(1, 3), Point(2, 4), Point(np.nan, 5)], title="a < b & c", x_label="x", y_label="y")
     assert len(ET.fromstring(dots).findall("{http://www.w3.org/2000/svg}circle")) == 2
-    assert "no data yet" in scatter_svg([], [], title="t", x_label="x", y_label="y")
+    assert "no data yet" in scatter_svg([], title="t", x_label="x", y_label="y")
 
 
 def test_asset_writes_the_tables_and_its_check_catches_a_broken_archetype(tmp_path, sqlite_url):

@@ -38,12 +38,12 @@ def _score_distributions(frame: "pd.DataFrame") -> str:
 
 
 def _strongest_plot(frame: "pd.DataFrame", top: "Correlation | None") -> str:
-    from tiktok_pipelines.lib.charts import svg_markdown
-    from tiktok_pipelines.lib.reporting.plots import scatter_svg
+    from tiktok_pipelines.lib.charts import Point, scatter_svg, svg_markdown
 
     if top is None:
         return "_no association has enough videos to plot yet_"
-    svg = scatter_svg(list(frame[top.feature]), list(frame[top.outcome]),
+    pairs = frame[[top.feature, top.outcome]].dropna()
+    svg = scatter_svg([Point(float(x), float(y)) for x, y in pairs.itertuples(index=False)],
                       title=f"{top.feature} vs {top.outcome}: rho {top.rho:+.2f} "
                       f"[{top.ci_low:+.2f}, {top.ci_high:+.2f}], n = {top.n}",
                       x_label=top.feature, y_label=top.outcome)
