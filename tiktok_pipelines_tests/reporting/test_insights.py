@@ -246,8 +246,9 @@ def test_writing_twice_leaves_identical_tables_and_replaces_stale_rows(warehouse
     expected = next(c for c in result.correlations if (c.feature, c.outcome) == pair)
     assert hook["rho"] == pytest.approx(expected.rho) and hook["n"] == expected.n and hook["computed_at"] == DEMO_NOW
     assert stored["creative_archetypes"][0]["defining_features"] == result.archetypes.clusters[0].defining_features
+    # The same results an hour later: nothing is rewritten, computed_at still says when they were first computed.
     with wh.begin() as conn:
-        ins.write_insights(conn, result, DEMO_NOW)
+        ins.write_insights(conn, ins.compute_insights(ins.load_insight_frame(conn)), DEMO_NOW + timedelta(hours=1))
     assert _stored(warehouse_url) == stored
 
     smaller = ins.compute_insights(planted.iloc[:5])

@@ -491,27 +491,39 @@ def compute_insights(frame: pd.DataFrame, *, seed: int = 0) -> Insights:
 
 def write_insights(conn: Connection, insights: Insights, computed_at: datetime) -> dict[str, int]:
     """Replace the previous results (call inside one transaction): the tables always hold exactly one
-    computation, and the same input and time write the same rows."""
+    computation. When the results are the same as those stored, nothing is written, so `computed_at`
+    keeps saying when they were first computed and a re-run changes nothing."""
+    arch = insights.archetypes
+    rows = {
+        insight_correlations: [c.as_row(computed_at) for c in insights.correlations],
+        creative_archetypes: [{
+            "archetype_id": a.archetype_id, "label": a.label, "size": a.size, "centroid": a.centroid,
+            "defining_features": a.defining_features, "median_engagement_rate": a.median_engagement_rate,
+            "median_velocity_24h": a.median_velocity_24h, "median_velocity_48h": a.median_velocity_48h,
+            "silhouette": arch.silhouette, "computed_at": computed_at,
+        } for a in arch.clusters],
+        video_archetypes: [{"video_id": v, "archetype_id": aid, "distance": d, "computed_at": computed_at}
+                           for v, (aid, d) in sorted(arch.assignments().items())],
+    }
+    counts = {table.name: len(new) for table, new in rows.items()}
+    if all(_stored_without_time(conn, table) == _without_time(table, new) for table, new in rows.items()):
+        return counts
     for table in (video_archetypes, creative_archetypes, insight_correlations):
         conn.execute(delete(table))
-    corr_rows = [c.as_row(computed_at) for c in insights.correlations]
-    if corr_rows:
-        conn.execute(insight_correlations.insert(), corr_rows)
-    arch = insights.archetypes
-    arch_rows = [{
-        "archetype_id": a.archetype_id, "label": a.label, "size": a.size, "centroid": a.centroid,
-        "defining_features": a.defining_features, "median_engagement_rate": a.median_engagement_rate,
-        "median_velocity_24h": a.median_velocity_24h, "median_velocity_48h": a.median_velocity_48h,
-        "silhouette": arch.silhouette, "computed_at": computed_at,
-    } for a in arch.clusters]
-    if arch_rows:
-        conn.execute(creative_archetypes.insert(), arch_rows)
-    member_rows = [{"video_id": v, "archetype_id": aid, "distance": d, "computed_at": computed_at}
-                   for v, (aid, d) in sorted(arch.assignments().items())]
-    if member_rows:
-        conn.execute(video_archetypes.insert(), member_rows)
-    return {"insight_correlations": len(corr_rows), "creative_archetypes": len(arch_rows),
-            "video_archetypes": len(member_rows)}
+    for table, new in rows.items():
+        if new:
+            conn.execute(table.insert(), new)
+    return counts
+
+
+def _without_time(table: Any, rows: list[dict[str, Any]]) -> list[tuple]:
+    keys = [c.name for c in table.primary_key.columns]
+    cols = [c.name for c in table.columns if c.name != "computed_at"]
+    return sorted((tuple(r.get(c) for c in cols) for r in rows), key=lambda t: tuple(str(t[cols.index(k)]) for k in keys))
+
+
+def _stored_without_time(conn: Connection, table: Any) -> list[tuple]:
+    return _without_time(table, [dict(r._mapping) for r in conn.execute(select(table))])
 
 
 def insights_problems(conn: Connection) -> list[str]:
