@@ -1,4 +1,4 @@
-"""`tiktok-pipelines`: the one-time OAuth consent, the demo, and the demo clock."""
+"""`tiktok-pipelines`: the one-time OAuth consent, the demo, the demo clock, and warehouse migrations."""
 
 from __future__ import annotations
 
@@ -128,6 +128,27 @@ def _media_add_url(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db(args: argparse.Namespace) -> int:
+    from tiktok_pipelines.lib.settings import ConfigError, load_settings
+    from tiktok_pipelines.lib.warehouse import Warehouse
+    from tiktok_pipelines.lib.warehouse.migrate import SchemaVersionError, current_revision, head_revision
+
+    try:
+        wh = Warehouse(load_settings().warehouse_url)
+        if args.db_command == "upgrade":
+            before = current_revision(wh.engine)
+            outcome = wh.ensure_schema()
+            print(f"warehouse schema {outcome}: {before or 'none'} -> {current_revision(wh.engine)} ({wh.dialect})")
+        else:
+            current, head = current_revision(wh.engine), head_revision()
+            state = "up to date" if current == head else "behind: run `tiktok-pipelines db upgrade`"
+            print(f"warehouse schema at {current or 'none'}, head {head} ({state})")
+    except (ConfigError, SchemaVersionError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tiktok-pipelines", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -155,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--caption", help="the caption to analyse with it")
     p.add_argument("--ytdlp", action="store_true", help="fetch a page URL with yt-dlp (needs TIKTOK_MEDIA_YTDLP=1)")
     p.set_defaults(func=_media_add_url)
+    p = sub.add_parser("db", help="warehouse schema migrations (Alembic)")
+    db_sub = p.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply pending migrations in place (creates the schema in an empty database)")
+    db_sub.add_parser("current", help="show the warehouse's schema revision and the newest one")
+    p.set_defaults(func=_db)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

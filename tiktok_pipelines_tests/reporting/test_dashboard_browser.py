@@ -76,7 +76,7 @@ def page(browser: Any, demo: DemoDashboard) -> Iterator[Any]:
     problems: list[str] = []
     pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
     pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    pg.on("request", lambda r: problems.append(f"request: {r.url}") if not r.url.startswith("file://") else None)
+    pg.on("request", lambda r: problems.append(f"request: {r.url}") if not r.url.startswith(("file://", "blob:", "data:")) else None)
     pg.goto(demo.path.as_uri())
     pg.wait_for_selector("body[data-ready='1']")
     yield pg
@@ -200,6 +200,22 @@ def test_each_filter_narrows_the_table_to_the_matching_videos(page: Any, demo: D
     expect(everything - set(analysis))
     page.click("[data-testid=f-clear]")
     expect(everything)
+
+
+def test_export_downloads_the_filtered_rows_as_csv_in_the_order_shown(page: Any, demo: DemoDashboard, tmp_path: Path) -> None:
+    import csv
+
+    page.check("[data-testid=f-movers]")
+    page.click("th[data-sort='views']")
+    with page.expect_download() as download:
+        page.click("[data-testid=export]")
+    path = tmp_path / "export.csv"
+    download.value.save_as(path)
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["id"] for r in rows] == shown_ids(page)
+    kpis = {r.video_id: r for r in demo.rows(sa.select(video_kpis))}
+    assert all(int(r["views"]) == kpis[r["id"]].views and r["mover"] == "true" for r in rows)
 
 
 def _draft_bucket(demo: DemoDashboard, video_id: str) -> str | None:

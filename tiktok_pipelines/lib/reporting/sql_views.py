@@ -24,7 +24,9 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, CursorResult
 
-SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
+# The checkout's sql/ (development, editable installs); an installed wheel carries it as tiktok_pipelines/sql.
+_CHECKOUT_SQL = Path(__file__).resolve().parents[3] / "sql"
+SQL_DIR = _CHECKOUT_SQL if (_CHECKOUT_SQL / "views").is_dir() else Path(__file__).resolve().parents[2] / "sql"
 VIEWS_DIR = SQL_DIR / "views"
 QUERIES_DIR = SQL_DIR / "queries"
 DIALECTS: tuple[str, ...] = ("sqlite", "postgresql")

@@ -40,7 +40,10 @@ def make_engine(url: str) -> Engine:
                 engine = create_engine(url, connect_args={"timeout": 30})
                 event.listen(engine, "connect", _sqlite_pragmas)
             elif parsed.get_backend_name() == "postgresql":
-                engine = create_engine(url, pool_pre_ping=True)
+                # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3, which is not installed; psycopg2 is.
+                if parsed.drivername == "postgresql":
+                    parsed = parsed.set(drivername="postgresql+psycopg2")
+                engine = create_engine(parsed, pool_pre_ping=True)
             else:
                 raise ValueError(
                     f"warehouse URL must be sqlite:/// or postgresql://, got backend {parsed.get_backend_name()!r}"
@@ -123,8 +126,12 @@ class Warehouse:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def ensure_schema(self) -> None:
-        metadata.create_all(self.engine, checkfirst=True)
+    def ensure_schema(self) -> str:
+        """Bring the schema to the newest migration (creating it in an empty database); returns
+        what was done: current | created | upgraded | adopted (see `migrate.upgrade_to_head`)."""
+        from tiktok_pipelines.lib.warehouse.migrate import upgrade_to_head
+
+        return upgrade_to_head(self.engine)
 
     def begin(self):  # noqa: ANN201 - SQLAlchemy context manager
         return self.engine.begin()

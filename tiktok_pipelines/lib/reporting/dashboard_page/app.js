@@ -135,6 +135,22 @@
   for (const id of ["f-search", "f-from", "f-to", "f-duration", "f-hashtag", "f-band", "f-status", "f-movers"])
     $(id).addEventListener(id === "f-search" ? "input" : "change", () => { state.page = 0; renderTable(); });
   $("f-clear").addEventListener("click", () => { $("filters").reset(); state.page = 0; renderTable(); });
+  // The filtered rows as CSV, built in the page (a Blob URL: no network). Cells that a spreadsheet would
+  // run as a formula (=, +, -, @) get a leading apostrophe: captions come from outside.
+  const CSV_COLUMNS = ["id", "posted", "caption", "hashtags", "duration_s", "views", "likes", "comments", "shares", "er", "v24", "v48",
+    "mover", "status", "overall", "band", "hook", "depth"];
+  function csvCell(v) {
+    let t = v === null || v === undefined ? "" : Array.isArray(v) ? v.join(" ") : String(v);
+    if (/^[=+\-@]/.test(t)) t = "'" + t;
+    return /[",\n\r]/.test(t) ? '"' + t.replace(/"/g, '""') + '"' : t;
+  }
+  $("export").addEventListener("click", () => {
+    const lines = [CSV_COLUMNS.join(",")].concat(sorted(filtered()).map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(",")));
+    const url = URL.createObjectURL(new Blob([lines.join("\r\n") + "\r\n"], { type: "text/csv" }));
+    const a = el("a", { href: url, download: "tiktok_videos_filtered.csv" });
+    document.body.append(a); a.click(); a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  });
   $("prev").addEventListener("click", () => { state.page -= 1; renderTable(); });
   $("next").addEventListener("click", () => { state.page += 1; renderTable(); });
   for (const th of document.querySelectorAll("th[data-sort]"))
