@@ -85,7 +85,7 @@ def page(browser: Any, demo: DemoDashboard) -> Iterator[Any]:
 
 
 def shown_ids(page: Any) -> list[str]:
-    return page.eval_on_selector_all("#videos tbody tr", "rows => rows.map(r => r.dataset.id)")
+    return page.eval_on_selector_all("#videos tbody tr[data-id]", "rows => rows.map(r => r.dataset.id)")
 
 
 def cell_values(page: Any, col: str) -> list[str]:

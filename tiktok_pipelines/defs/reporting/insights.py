@@ -71,6 +71,13 @@ def creative_insights(warehouse: WarehouseResource, clock: ClockResource) -> dg.
         counts = ins.write_insights(conn, result, clock.get().now())
     top = next(iter(ins.strongest(result.correlations, 1)), None)
     arch = result.archetypes
+    summary = ins.insights_markdown(result)
+    # Beside the CSV/JSON exports, for readers without the UI; written whole or not at all.
+    from tiktok_pipelines.lib.files import write_atomic
+    from tiktok_pipelines.lib.settings import load_settings
+
+    summary_path = load_settings().exports_dir / "creative_insights.md"
+    write_atomic(summary_path, summary + "\n")
     return dg.MaterializeResult(metadata={
         "videos": dg.MetadataValue.int(result.n_videos),
         **{f"{table}_rows": dg.MetadataValue.int(n) for table, n in counts.items()},
@@ -78,7 +85,8 @@ def creative_insights(warehouse: WarehouseResource, clock: ClockResource) -> dg.
         "archetypes_k": dg.MetadataValue.int(arch.k),
         "silhouette": dg.MetadataValue.float(arch.silhouette) if arch.silhouette is not None
         else dg.MetadataValue.null(),
-        "summary": dg.MetadataValue.md(ins.insights_markdown(result)),
+        "summary": dg.MetadataValue.md(summary),
+        "summary_file": dg.MetadataValue.path(str(summary_path)),
         "score_distributions": dg.MetadataValue.md(_score_distributions(frame)),
         "strongest_association": dg.MetadataValue.md(_strongest_plot(frame, top)),
         "archetypes": dg.MetadataValue.md(md_table(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from tiktok_pipelines.lib.files import write_atomic
 
 # Seed 000, "Data Export": exactly these columns, in this order.
 CSV_COLUMNS = [
@@ -22,18 +22,6 @@ CSV_COLUMNS = [
 CSV_NAME = "tiktok_video_metrics.csv"
 JSON_NAME = "data.json"
 JSON_SCHEMA_VERSION = 1
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _iso(value: Any) -> str | None:
@@ -75,7 +63,7 @@ def metrics_frame(kpis: pd.DataFrame, videos: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, directory: Path) -> Path:
     path = Path(directory) / CSV_NAME
-    _atomic_write(path, frame.to_csv(index=False, lineterminator="\n"))
+    write_atomic(path, frame.to_csv(index=False, lineterminator="\n"))
     return path
 
 
@@ -134,5 +122,5 @@ def write_dashboard_json(
         "videos": videos_out,
     }
     path = Path(directory) / JSON_NAME
-    _atomic_write(path, json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False))
+    write_atomic(path, json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False))
     return path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from tiktok_pipelines.lib.charts import Series, line_chart_svg, svg_markdown
 from tiktok_pipelines.lib.cohorts import store
 from tiktok_pipelines.lib.cohorts.sounds import compute_sound_trends
 from tiktok_pipelines.lib.cohorts.timeseries import build_cohort_timeseries, fastest_risers
+from tiktok_pipelines.lib.files import write_atomic
 from tiktok_pipelines.lib.markdown import md_table
 from tiktok_pipelines.lib.warehouse import Warehouse
 from tiktok_pipelines.lib.warehouse.engine import upsert
@@ -57,14 +57,6 @@ def _creator_stats(conn, cohort_id: str) -> dict[str, dict]:  # noqa: ANN001
     return {r["username"]: dict(r) for r in conn.execute(q).mappings()}
 
 
-def _atomic_write(path: Path, write) -> None:  # noqa: ANN001
-    """Readers (a notebook, the dashboard) never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
-
-
 def _none_if_nan(v: object) -> object:
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
         return None
@@ -90,8 +82,8 @@ def build_and_export(wh: Warehouse, cohort_id: str, exports_dir: Path) -> Timese
         } for r in records])
     out_dir = exports_dir / cohort_id
     csv_path, parquet_path = out_dir / CSV_NAME, out_dir / PARQUET_NAME
-    _atomic_write(csv_path, lambda p: ts.to_csv(p, index=False))
-    _atomic_write(parquet_path, lambda p: ts.to_parquet(p, index=False))
+    write_atomic(csv_path, lambda p: ts.to_csv(p, index=False))
+    write_atomic(parquet_path, lambda p: ts.to_parquet(p, index=False))
 
     observed = ts[ts["observation_status"] == "observed"]
     chart = growth_chart(observed, cohort_id)

@@ -54,11 +54,12 @@ def build_dashboard(
         hook_strip = _latest_hook_strip(conn, read_object)
     data["charts"] = dashboard_charts(data)
     size = write_dashboard(path, render_dashboard(data))
+    pruned = images.prune()
     top = sorted((r for r in data["table"] if r["overall"] is not None), key=lambda r: (-r["overall"], r["id"]))[:5]
     return DashboardBuild(
         path=path, size_bytes=size, videos=len(data["table"]), scored=data["meta"]["scored"], cohorts=len(data["cohorts"]),
         images=len(data["images"]), keyframe_videos_cut=data["image_stats"]["videos_without_keyframes"],
-        cache_stats={"hits": images.hits, "encoded": images.misses, "unreadable": images.failures},
+        cache_stats={"hits": images.hits, "encoded": images.misses, "unreadable": images.failures, "pruned": pruned},
         top_markdown=md_table([{"video": r["id"], "overall": r["overall"], "band": r["band"], "hook": r["hook"],
                                 "views": r["views"], "caption": (r["caption"] or "")[:60]} for r in top],
                               ["video", "overall", "band", "hook", "views", "caption"]) if top else "_no scored videos yet_",

@@ -74,6 +74,7 @@ class CoverTask:
     cover_url_fetched_at: datetime | None
     keyframe_thumb_key: str | None
     keyframe_sha256: str | None
+    previous: Mapping[str, Any] | None = None  # the stored row, kept when a refetch fails
 
 
 @dataclass
@@ -186,8 +187,9 @@ def plan_covers(conn: Connection, now: datetime, *, only: Iterable[str] | None =
             continue
         url, fetched_at = candidates[vid]
         kf = keyframes.get(vid)
-        task = CoverTask(vid, url, fetched_at, kf.thumbnail_key if kf else None, kf.source_sha256 if kf else None)
         have = existing.get(vid)
+        task = CoverTask(vid, url, fetched_at, kf.thumbnail_key if kf else None, kf.source_sha256 if kf else None,
+                         dict(have._mapping) if have is not None else None)
         if have is not None and _is_current(have, task, now):
             done += 1
             continue
@@ -212,7 +214,7 @@ def cache_covers(
     conn_factory: Callable[[], Any],
     tasks: list[CoverTask],
     store: Any,
-    read_object: Callable[[str], bytes],
+    read_object: Callable[[str], bytes | None],
     now: datetime,
     *,
     policy: CoverPolicy = CoverPolicy(),
@@ -234,7 +236,7 @@ def cache_covers(
 
 
 def _one_cover(
-    task: CoverTask, store: Any, read_object: Callable[[str], bytes], now: datetime, policy: CoverPolicy,
+    task: CoverTask, store: Any, read_object: Callable[[str], bytes | None], now: datetime, policy: CoverPolicy,
     client: httpx.Client | None, work_dir: Path,
 ) -> tuple[CoverOutcome, dict[str, Any]]:
     cover_key, thumb_key = cover_keys(task.video_id)
@@ -260,9 +262,15 @@ def _one_cover(
             url_error = str(exc)
     elif task.cover_url:
         url_error = "cover URL expired (TikTok signs them for about 6 h); waiting for the next account refresh"
+    before = task.previous
+    if url_error and before is not None and before.get("status") == "cached" and before.get("source") == "cover_url":
+        # A new cover path that cannot be fetched now must not cost the cover we already have.
+        return CoverOutcome(task.video_id, "failed", "cover_url", url_error), {**before, "error": f"refetch failed: {url_error}"}
     if task.keyframe_thumb_key:
         try:
             data = read_object(task.keyframe_thumb_key)
+            if data is None:
+                raise CoverError(f"{task.keyframe_thumb_key} is no longer stored (media retention)")
             thumb, width, height = make_thumbnail(data, f"first-frame thumbnail of video {task.video_id}")
             _put_bytes(store, thumb_key, thumb, work_dir)
             row = {**base, "status": "cached", "source": "keyframe", "source_fingerprint": task.keyframe_sha256,

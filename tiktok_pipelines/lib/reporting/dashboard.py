@@ -13,13 +13,13 @@ import base64
 import hashlib
 import io
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from tiktok_pipelines.lib.files import write_atomic
 
 PAGE = "dashboard_page"
 KEYFRAME_SIZE = (108, 192)
@@ -79,20 +79,8 @@ def _html_text(text: str) -> str:
 
 def write_dashboard(path: Path, html: str) -> int:
     """Write atomically: a browser or web server never sees half a file. Returns the size in bytes."""
-    return _atomic_write(path, html.encode("utf-8"))
-
-
-def _atomic_write(path: Path, data: bytes) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    data = html.encode("utf-8")
+    write_atomic(path, data)
     return len(data)
 
 
@@ -111,10 +99,12 @@ class ImageCache:
     hits: int = 0
     misses: int = 0
     failures: int = 0
+    used: set[str] = field(default_factory=set)
 
     def __call__(self, kind: str, key: str, version: str | None = None) -> str | None:
         name = hashlib.sha256(f"{kind}\0{key}\0{version or ''}".encode()).hexdigest()[:40]
         cached = self.cache_dir / f"{kind}-{name}.jpg"
+        self.used.add(cached.name)
         if version and cached.exists():
             self.hits += 1
             return _data_uri(cached.read_bytes())
@@ -125,8 +115,19 @@ class ImageCache:
             return None
         self.misses += 1
         if version:
-            _atomic_write(cached, small)
+            write_atomic(cached, small)
         return _data_uri(small)
+
+
+    def prune(self) -> int:
+        """Delete cached images this build did not use: videos past retention or re-extracted, covers
+        replaced. Keeps the cache as small as the dashboard and never holds media longer than it."""
+        removed = 0
+        for path in self.cache_dir.glob("*-*.jpg") if self.cache_dir.is_dir() else ():
+            if path.name not in self.used:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
 
 def _data_uri(jpeg: bytes) -> str:

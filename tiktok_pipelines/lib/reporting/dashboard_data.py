@@ -106,7 +106,7 @@ def collect_dashboard(
     vids = _by_video(conn, videos)
     analysis = _by_video(conn, video_ai_analysis)
     covers = _by_video(conn, video_covers, video_covers.c.video_id, video_covers.c.status, video_covers.c.thumb_key,
-                       video_covers.c.sha256)
+                       video_covers.c.sha256, video_covers.c.source)
     drafts = _by_video(conn, media_sources, media_sources.c.video_id, media_sources.c.is_draft, media_sources.c.name,
                        media_sources.c.caption, media_sources.c.discovered_at)
     media = _by_video(conn, media_assets, media_assets.c.video_id, media_assets.c.status, media_assets.c.duration_s,
@@ -116,12 +116,17 @@ def collect_dashboard(
     rows = [_table_row(v, vids.get(v), kpis.get(v), analysis.get(v), media.get(v), drafts.get(v)) for v in ids]
     # Newest first: the order a creator looks at their videos in; drafts (no posting time) on top.
     rows.sort(key=lambda r: r["posted"] or "9999", reverse=True)
+    # Media past the retention window is gone from the dashboard too: its keyframes, and a thumbnail made
+    # from them (a draft's); a cover TikTok published stays.
+    pruned = {v for v, m in media.items() if m.status == "pruned"}
     for row in rows:
         cover = covers.get(row["id"])
+        if cover is not None and cover.source == "keyframe" and row["id"] in pruned:
+            continue
         if cover is not None and cover.status == "cached" and cover.thumb_key:
             row["thumb"] = budget.add(f"th:{row['id']}", read_image("thumb", cover.thumb_key, cover.sha256), essential=True)
 
-    details = _details(conn, [r["id"] for r in rows], analysis, budget, read_image)
+    details = _details(conn, [r["id"] for r in rows], analysis, budget, read_image, pruned)
     return {
         "meta": _meta(conn, generated_at, is_demo, dagster_url, rows, kpis),
         "overview": _overview(conn, rows),
@@ -220,7 +225,7 @@ def _overview(conn: Connection, rows: list[dict]) -> dict[str, Any]:
 
 
 def _details(conn: Connection, ids: list[str], analysis: Mapping[str, Any], budget: ImageBudget,
-             read_image: ImageReader) -> dict[str, Any]:
+             read_image: ImageReader, pruned: set[str]) -> dict[str, Any]:
     wanted = set(ids)
     scores = _by_video(conn, video_creative_scores, video_creative_scores.c.video_id, video_creative_scores.c.payload)
     stages = {
@@ -241,12 +246,12 @@ def _details(conn: Connection, ids: list[str], analysis: Mapping[str, Any], budg
         if not have_any:
             continue
         out[vid] = _detail(vid, analysis.get(vid), scores.get(vid), {k: s.get(vid) for k, s in stages.items()},
-                           budget, read_image)
+                           budget, read_image, vid in pruned)
     return out
 
 
 def _detail(vid: str, ai: Any, scored: Any, stage: Mapping[str, Any], budget: ImageBudget,
-            read_image: ImageReader) -> dict[str, Any]:
+            read_image: ImageReader, pruned: bool) -> dict[str, Any]:
     payload = scored.payload if scored is not None else None
     d: dict[str, Any] = {
         "stages": {k: ({"status": r.status, "extractor": f"{r.extractor}@{r.extractor_version}", "note": r.note,
@@ -254,7 +259,7 @@ def _detail(vid: str, ai: Any, scored: Any, stage: Mapping[str, Any], budget: Im
     }
     if ai is not None:
         d["analysis"] = _analysis(ai, payload)
-    d["keyframes"] = _keyframes(vid, stage["keyframes"], budget, read_image)
+    d["keyframes"] = _keyframes(vid, stage["keyframes"], budget, read_image, pruned)
     d["transcript"] = _transcript(stage["transcript"])
     d["ocr"] = _ocr(stage["onscreen_text"])
     d["caption"] = _caption(stage["caption_analysis"])
@@ -299,7 +304,7 @@ def _analysis(ai: Any, payload: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def _keyframes(vid: str, row: Any, budget: ImageBudget, read_image: ImageReader) -> list[dict[str, Any]]:
+def _keyframes(vid: str, row: Any, budget: ImageBudget, read_image: ImageReader, pruned: bool) -> list[dict[str, Any]]:
     if row is None or not isinstance(row.payload, Mapping):
         return []
     frames = row.payload.get("keyframes") or []
@@ -308,7 +313,7 @@ def _keyframes(vid: str, row: Any, budget: ImageBudget, read_image: ImageReader)
         if not isinstance(f, Mapping) or not f.get("key"):
             continue
         ref = None
-        if not cut:
+        if not cut and not pruned:
             # None: pruned by retention or unreadable. The version changes whenever the frame can.
             uri = read_image("keyframe", str(f["key"]), f"{row.source_sha256}:{row.extractor_version}")
             ref = budget.add(f"kf:{f['key']}", uri)

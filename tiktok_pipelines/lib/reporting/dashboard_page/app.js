@@ -114,7 +114,10 @@
     state.page = Math.min(state.page, pages - 1);
     const shown = list.slice(state.page * PAGE_SIZE, (state.page + 1) * PAGE_SIZE);
     const body = document.querySelector("#videos tbody");
-    body.replaceChildren(...shown.map((r) => el("tr", { "data-id": r.id, tabindex: 0, onclick: () => openDetail(r.id), onkeydown: (e) => { if (e.key === "Enter") openDetail(r.id); } },
+    if (!shown.length) {
+      body.replaceChildren(el("tr", { class: "none" }, el("td", { colspan: 8, class: "empty",
+        text: rows.length ? "No video matches these filters." : "No videos yet: connect the account or drop a video in the media folder." })));
+    } else body.replaceChildren(...shown.map((r) => el("tr", { "data-id": r.id, tabindex: 0, onclick: () => openDetail(r.id), onkeydown: (e) => { if (e.key === "Enter") openDetail(r.id); } },
       el("td", {}, thumb(r)),
       el("td", { "data-col": "posted", "data-value": r.posted || "" , text: fmtDate(r.posted) }),
       el("td", { class: "cap" }, el("div", { class: "t", text: r.draft ? "Draft: " + (r.name || r.id) + (r.caption ? " · " + r.caption : "") : (r.caption || "(no caption)") }),
