@@ -81,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         wh = Warehouse(load_settings().warehouse_url)
         outcome = wh.ensure_schema()
         print(f"warehouse schema {outcome}, at revision {current_revision(wh.engine)}")
+        # The BI views follow the schema: recreated here, once per start or upgrade, not by the hourly job.
+        from tiktok_pipelines.lib.reporting.sql_views import apply_views
+
+        with wh.begin() as conn:
+            print(f"BI views recreated: {', '.join(apply_views(conn))}")
     return 0
 
 

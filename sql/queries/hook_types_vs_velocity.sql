@@ -6,6 +6,9 @@
 --   avg_engagement_rate is a fraction (0.05 = 5 %).
 -- Caveat: correlation, not causation. Topic, posting time, audience and luck differ between groups;
 --   a group of fewer than ~10 videos is an anecdote. Test a hook before you standardise on it.
+-- Age: velocity is views per hour over the LAST 24/48 h, so it falls as a video ages; a group of
+--   newer videos looks faster whatever its creative. Compare groups of similar age (filter
+--   bi_creative_performance on posted_at), or use the creative_insights asset, which holds age constant.
 -- Needs the bi_ views (the bi_views asset creates them).
 WITH scored AS (
     SELECT COALESCE(hook_type, '(none)') AS hook_type, velocity_48h, engagement_rate, overall

@@ -5,6 +5,9 @@
 --   individual scores (bi_creative_performance) before trusting the band.
 -- Caveat: correlation, not causation, and older videos have had longer to collect views; a band with
 --   fewer than ~10 videos is an anecdote.
+-- Age: velocity is views per hour over the LAST 24/48 h, so it falls as a video ages; a group of
+--   newer videos looks faster whatever its creative. Compare groups of similar age (filter
+--   bi_creative_performance on posted_at), or use the creative_insights asset, which holds age constant.
 -- Needs the bi_ views (the bi_views asset creates them).
 WITH scored AS (
     SELECT

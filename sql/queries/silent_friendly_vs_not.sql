@@ -6,6 +6,9 @@
 --   Similar medians mean silent-friendly videos keep up; a lower median means they lag.
 -- Caveat: correlation, not causation. Silent-friendly videos may differ in topic and format too, and a
 --   group of fewer than ~10 videos is an anecdote.
+-- Age: velocity is views per hour over the LAST 24/48 h, so it falls as a video ages; a group of
+--   newer videos looks faster whatever its creative. Compare groups of similar age (filter
+--   bi_creative_performance on posted_at), or use the creative_insights asset, which holds age constant.
 -- Needs the bi_ views (the bi_views asset creates them).
 WITH scored AS (
     SELECT

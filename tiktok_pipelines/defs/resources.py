@@ -16,13 +16,20 @@ class WarehouseResource(dg.ConfigurableResource):
     """The analytics warehouse (SQLite file by default, PostgreSQL by URL)."""
 
     url: str
+    # Off in production (TIKTOK_WAREHOUSE_AUTO_MIGRATE=0): a run must not alter tables under other runs
+    # or need DDL rights; it checks the revision instead and the init step migrates.
+    auto_migrate: bool = True
 
     _warehouse: Warehouse | None = PrivateAttr(default=None)
 
     def get(self) -> Warehouse:
         if self._warehouse is None:
-            self._warehouse = Warehouse(self.url)
-            self._warehouse.ensure_schema()
+            warehouse = Warehouse(self.url)
+            if self.auto_migrate:
+                warehouse.ensure_schema()
+            else:
+                warehouse.require_current_schema()
+            self._warehouse = warehouse
         return self._warehouse
 
     @property
@@ -86,7 +93,7 @@ def resources() -> dg.Definitions:
     settings = load_settings()
     return dg.Definitions(
         resources={
-            "warehouse": WarehouseResource(url=settings.warehouse_url),
+            "warehouse": WarehouseResource(url=settings.warehouse_url, auto_migrate=settings.warehouse_auto_migrate),
             "clock": ClockResource(simulated=settings.is_demo, state_file=str(settings.demo_clock_file)),
         }
     )

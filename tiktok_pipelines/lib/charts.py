@@ -149,11 +149,11 @@ def scatter_svg(
     points: Sequence[Point], *, title: str, x_label: str, y_label: str, log_y: bool = False,
     colors: dict[str, str] | None = None, width: int = 480, height: int = 320,
 ) -> str:
-    """Points coloured by group (legend in group order of first appearance). With log_y, y <= 0 is dropped
-    and the count of dropped points is said in the title, never silently."""
+    """Points coloured by group (legend in group order of first appearance). With log_y, y <= 0 (and any
+    non-finite point) is left out and the count is said in the title, never silently."""
     kept = [p for p in points if math.isfinite(p.x) and math.isfinite(p.y) and (not log_y or p.y > 0)]
     dropped = len(points) - len(kept)
-    plot = _Plot(title + (f" ({dropped} with no views dropped)" if dropped else ""), width, height, (64, 96, 32, 44))
+    plot = _Plot(title + (f" ({dropped} at 0 left out: log scale)" if dropped else ""), width, height, (64, 96, 32, 44))
     if not kept:
         return plot.no_data()
     plot.scale([p.x for p in kept], [p.y for p in kept], log_y)

@@ -21,8 +21,19 @@ def write_atomic(path: Path, data: bytes | str | Callable[[Path], object]) -> No
         else:
             with os.fdopen(fd, "wb") as out:
                 out.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o666 & ~_umask())  # what open() would give: mkstemp makes 0600
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    # Read, not set: os.umask() changes it process-wide for a moment, which other threads would see.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022

@@ -25,6 +25,7 @@ class Settings:
     cohort_programs_file: Path | None = None  # None: the built-in default program
     page_json_enabled: bool = False  # the unofficial public-page source; off unless asked for
     own_cohorts: bool = True  # each new upload of the connected account becomes a cohort
+    warehouse_auto_migrate: bool = True  # production turns it off: the init step migrates, runs only check
 
     @property
     def is_demo(self) -> bool:
@@ -85,6 +86,7 @@ def load_settings() -> Settings:
         cohort_programs_file=Path(programs).expanduser() if (programs := os.environ.get("TIKTOK_COHORT_PROGRAMS")) else None,
         page_json_enabled=_bool_env("TIKTOK_PAGE_JSON", False),
         own_cohorts=_bool_env("TIKTOK_OWN_COHORTS", True),
+        warehouse_auto_migrate=_bool_env("TIKTOK_WAREHOUSE_AUTO_MIGRATE", True),
     )
 
 

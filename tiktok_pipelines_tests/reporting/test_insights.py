@@ -327,3 +327,27 @@ def test_asset_on_a_warehouse_without_scored_videos_finds_nothing(tmp_path, sqli
     assert stored["creative_archetypes"] == [] and stored["video_archetypes"] == []
     assert all(r["n"] == 0 and r["rho"] is None for r in stored["insight_correlations"])
     assert result.get_asset_check_evaluations()[0].passed
+
+
+def test_velocity_associations_hold_video_age_constant():
+    # Velocity (views/h over the last 24 h) falls as a video ages. A score that merely rose over time
+    # must not look like a velocity driver; one that lifts velocity at every age must.
+    rng = np.random.default_rng(3)
+    n = 60
+    age = rng.uniform(2, 400, n)
+    lift = rng.integers(0, 11, n).astype(float)
+    velocity = 1000.0 / age * (1 + 0.15 * lift) * rng.uniform(0.9, 1.1, n)
+    recency = np.clip(np.round(10 - age / 40 + rng.normal(0, 0.5, n)), 0, 10)  # newer videos scored higher
+    frame = pd.DataFrame({"hook": lift, "depth": recency, "engagement_rate": rng.uniform(0.02, 0.1, n),
+                          "velocity_24h": velocity, "velocity_48h": velocity, ins.AGE_CONTROL: age},
+                         index=pd.Index([f"v{i:03d}" for i in range(n)], name="video_id"))
+
+    by_pair = {(c.feature, c.outcome): c for c in ins.rank_correlations(frame)}
+    plain_depth = ins.correlate("depth", "velocity_24h", recency, velocity)
+    assert plain_depth.rho > 0.6  # what an uncontrolled analysis would have reported
+    depth = by_pair[("depth", "velocity_24h")]
+    assert abs(depth.rho) < 0.3 and depth.ci_low < 0 < depth.ci_high and "age held constant" in depth.note
+    hook = by_pair[("hook", "velocity_24h")]
+    assert hook.rho > 0.5 and hook.ci_low > 0 and hook.reportable
+    assert by_pair[("hook", "engagement_rate")].note is None or "age" not in by_pair[("hook", "engagement_rate")].note
+    assert ins.AGE_CONTROL not in ins.feature_columns(frame)

@@ -16,6 +16,7 @@ def prune_expired_media(
 ) -> dg.Output[int]:
     from tiktok_pipelines.lib.media import catalog
     from tiktok_pipelines.lib.media.store import video_prefix
+    from tiktok_pipelines.lib.reporting.covers import forget_keyframe_cover
 
     days = load_media_settings().retention_days
     now = clock.get().now()
@@ -28,6 +29,7 @@ def prune_expired_media(
         deleted += store.delete_prefix(video_prefix(vid))
         extraction.clear_work(vid)
         with warehouse.get().begin() as conn:
+            deleted += forget_keyframe_cover(conn, store, vid)
             catalog.mark_pruned(conn, vid, now)
         if context.instance.has_dynamic_partition(videos_partitions.name, vid):
             context.instance.delete_dynamic_partition(videos_partitions.name, vid)

@@ -18,9 +18,13 @@ def _object_reader(media_store: MediaStoreResource, work: Path):  # noqa: ANN202
 
     def read(key: str) -> bytes | None:
         try:
-            return media_store.local_files([key], work)[0].read_bytes()
+            path = media_store.local_files([key], work)[0]
+            data = path.read_bytes()
         except (OSError, KeyError, ValueError):
             return None
+        if work in path.parents:  # a copy fetched from S3 (never a local store's original): keep no media around
+            path.unlink(missing_ok=True)
+        return data
 
     return read
 
@@ -111,9 +115,18 @@ reporting_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
+# The hourly refresh leaves the BI views alone: they read live data and change only with the SQL or the
+# schema (the deployment's init step recreates them); dropping them hourly would break BI sessions.
+reporting_refresh_job = dg.define_asset_job(
+    name="reporting_refresh_job",
+    selection=dg.AssetSelection.groups(GROUP) - dg.AssetSelection.assets("bi_views"),
+    description="Covers, insights and the dashboard (not the BI views), from what the warehouse holds now.",
+    executor_def=dg.in_process_executor,
+)
+
 reporting_schedule = dg.ScheduleDefinition(
     name="reporting_hourly",
-    job=reporting_job,
+    job=reporting_refresh_job,
     # 20 past: after the hourly snapshot (on the hour) has written its KPIs.
     cron_schedule="20 * * * *",
     execution_timezone="UTC",

@@ -19,7 +19,7 @@ class DashboardResource(dg.ConfigurableResource):
 class CoverFetchResource(dg.ConfigurableResource):
     """Fetches cover images from TikTok's CDN, or from the demo world's CDN in-process."""
 
-    demo: bool = True
+    demo: bool = False
     demo_videos: int = 36
     demo_seed: int = 7
     timeout_s: float = 20.0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from tiktok_pipelines.lib.markdown import md_table
-from tiktok_pipelines.lib.reporting.dashboard import ImageCache, render_dashboard, write_dashboard
+from tiktok_pipelines.lib.reporting.dashboard import ImageCache, data_uri, render_dashboard, shrink_jpeg, write_dashboard
 from tiktok_pipelines.lib.reporting.dashboard_charts import dashboard_charts
 from tiktok_pipelines.lib.reporting.dashboard_data import collect_dashboard
 from tiktok_pipelines.lib.warehouse import Warehouse
@@ -25,7 +24,7 @@ from tiktok_pipelines.lib.warehouse.schema import (
     videos,
 )
 
-INSIGHT_ROWS = 10
+INSIGHT_ROWS = 8  # as many as the insights summary shows
 
 
 @dataclass
@@ -53,6 +52,8 @@ def build_dashboard(
                                  image_budget_bytes=image_budget_bytes, insights=insights)
         hook_strip = _latest_hook_strip(conn, read_object)
     data["charts"] = dashboard_charts(data)
+    for cohort in data["cohorts"]:
+        cohort.pop("curves", None)  # drawn into the charts above; the page never reads the raw points
     size = write_dashboard(path, render_dashboard(data))
     pruned = images.prune()
     top = sorted((r for r in data["table"] if r["overall"] is not None), key=lambda r: (-r["overall"], r["id"]))[:5]
@@ -68,15 +69,16 @@ def build_dashboard(
 
 
 def read_insights(conn: Connection) -> dict[str, Any]:
-    """The strongest reportable associations and the archetypes, as the insights asset last wrote them."""
-    corr = conn.execute(
-        select(insight_correlations).where(insight_correlations.c.reportable.is_(True), insight_correlations.c.rho.is_not(None))
-    ).all()
-    corr = sorted(corr, key=lambda r: (-abs(r.rho), r.feature, r.outcome))[:INSIGHT_ROWS]
+    """The strongest reportable associations (ranked as the insights summary ranks them) and the
+    archetypes, as the insights asset last wrote them."""
+    from tiktok_pipelines.lib.reporting.insights import Correlation, strongest
+
+    stored = [Correlation(**{c: getattr(r, c) for c in Correlation.__dataclass_fields__})
+              for r in conn.execute(select(insight_correlations))]
     arch = conn.execute(select(creative_archetypes).order_by(creative_archetypes.c.archetype_id)).all()
     return {
-        "correlations": [{"feature": r.feature, "outcome": r.outcome, "n": r.n, "rho": r.rho, "ci_low": r.ci_low,
-                          "ci_high": r.ci_high} for r in corr],
+        "correlations": [{"feature": c.feature, "outcome": c.outcome, "n": c.n, "rho": c.rho, "ci_low": c.ci_low,
+                          "ci_high": c.ci_high, "note": c.note or ""} for c in strongest(stored, INSIGHT_ROWS)],
         "archetypes": [{"label": r.label, "size": r.size, "median_engagement_rate": r.median_engagement_rate,
                         "median_velocity_24h": r.median_velocity_24h} for r in arch],
     }
@@ -96,5 +98,9 @@ def _latest_hook_strip(conn: Connection, read_object: Callable[[str], bytes | No
     data = read_object(row.hook_strip_key)
     if data is None:
         return f"_hook strip of {row.video_id} is no longer stored (retention)_"
-    uri = "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+    # Small: this lands in Dagster's event log with every hourly materialization.
+    small = shrink_jpeg(data, (480, 220), 70)
+    if small is None:
+        return f"_hook strip of {row.video_id} is not a readable image_"
+    uri = data_uri(small)
     return f"Hook strip (0-3 s) of the latest analysed video `{row.video_id}`:\n\n![hook strip]({uri})"

@@ -30,7 +30,7 @@ from tiktok_pipelines.lib.clock import utc
 from tiktok_pipelines.lib.media.acquire import DownloadFailed, DownloadPolicy, DownloadRejected, download_url
 from tiktok_pipelines.lib.privacy import display_url
 from tiktok_pipelines.lib.warehouse.engine import upsert
-from tiktok_pipelines.lib.warehouse.schema import video_covers, video_keyframes, videos
+from tiktok_pipelines.lib.warehouse.schema import media_assets, video_covers, video_keyframes, videos
 
 # TikTok serves covers from these CDN domains (and their subdomains) in every region we have seen.
 TIKTOK_CDN_SUFFIXES: tuple[str, ...] = (
@@ -58,8 +58,9 @@ class CoverPolicy:
     backoff_s: float = 0.5
 
     def download_policy(self) -> DownloadPolicy:
+        # No redirects: each hop would leave the CDN allowlist that check_cover_url enforced on the first.
         return DownloadPolicy(
-            max_bytes=self.max_bytes, allow_private=self.allow_private, timeout_s=20, max_seconds=60,
+            max_bytes=self.max_bytes, allow_private=self.allow_private, timeout_s=20, max_seconds=60, max_redirects=0,
             content_types=("image/jpeg", "image/jpg", "image/png", "image/webp", "image/gif", "image/avif",
                            "image/heic", "application/octet-stream", "binary/octet-stream"),
         )
@@ -138,10 +139,10 @@ def make_thumbnail(data: bytes, what: str) -> tuple[bytes, int, int]:
 
     try:
         with Image.open(io.BytesIO(data)) as img:
-            img.load()
-            width, height = img.size
+            width, height = img.size  # from the header: refuse a decompression bomb before decoding it
             if width < 1 or height < 1 or width * height > 50_000_000:
                 raise CoverError(f"{what}: image size {width}x{height} is not a cover")
+            img.load()
             rgb = img.convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         if isinstance(exc, CoverError):
@@ -168,12 +169,15 @@ def plan_covers(conn: Connection, now: datetime, *, only: Iterable[str] | None =
     the keyframe we would use now (same checksum) when there is no fresh cover URL."""
     wanted = set(only) if only is not None else None
     existing = {r.video_id: r for r in conn.execute(select(video_covers))}
+    # A video whose media retention removed has no keyframes to make a thumbnail from any more.
+    pruned = {r.video_id for r in conn.execute(select(media_assets.c.video_id).where(media_assets.c.status == "pruned"))}
     keyframes = {
         r.video_id: r
         for r in conn.execute(
             select(video_keyframes.c.video_id, video_keyframes.c.thumbnail_key, video_keyframes.c.source_sha256)
             .where(video_keyframes.c.status.in_(("ok", "partial")))
         )
+        if r.video_id not in pruned
     }
     rows = conn.execute(select(videos.c.video_id, videos.c.cover_image_url, videos.c.cover_url_fetched_at))
     candidates: dict[str, tuple[str | None, datetime | None]] = {r.video_id: (r.cover_image_url, r.cover_url_fetched_at) for r in rows}
@@ -310,3 +314,16 @@ def cover_status_counts(conn: Connection) -> Mapping[str, int]:
         label = f"{r.status}:{r.source}" if r.source else r.status
         out[label] = out.get(label, 0) + 1
     return dict(sorted(out.items()))
+
+
+def forget_keyframe_cover(conn: Connection, store: Any, video_id: str) -> int:
+    """Media retention for covers: a thumbnail made from a video's own frames goes with its media (a
+    draft is unpublished content); a cover TikTok published stays. Returns the objects deleted."""
+    row = conn.execute(select(video_covers.c.source).where(video_covers.c.video_id == video_id)).first()
+    if row is None or row.source != "keyframe":
+        return 0
+    from tiktok_pipelines.lib.media.store import validate_prefix
+
+    deleted = store.delete_prefix(validate_prefix(cover_keys(video_id)[0].rsplit("/", 1)[0] + "/"))
+    conn.execute(video_covers.delete().where(video_covers.c.video_id == video_id))
+    return deleted

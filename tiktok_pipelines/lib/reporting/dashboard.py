@@ -44,6 +44,7 @@ def render_dashboard(data: Mapping[str, Any]) -> str:
     """The HTML page for `collect_dashboard`'s data."""
     images = data.get("images", {})
     first = {k: data[k] for k in ("meta", "overview", "table", "cohorts", "charts", "insights")}
+    first["cohorts_total"] = data.get("cohorts_total", len(data["cohorts"]))
     first["thumbs"] = {k: v for k, v in images.items() if k.startswith("th:")}
     frames = {k: v for k, v in images.items() if not k.startswith("th:")}
     meta = data["meta"]
@@ -107,7 +108,7 @@ class ImageCache:
         self.used.add(cached.name)
         if version and cached.exists():
             self.hits += 1
-            return _data_uri(cached.read_bytes())
+            return data_uri(cached.read_bytes())
         data = self.read(key)
         small = None if data is None else (data if kind == "thumb" else _shrink(data))  # thumbs are already small
         if small is None:
@@ -116,7 +117,7 @@ class ImageCache:
         self.misses += 1
         if version:
             write_atomic(cached, small)
-        return _data_uri(small)
+        return data_uri(small)
 
 
     def prune(self) -> int:
@@ -130,20 +131,25 @@ class ImageCache:
         return removed
 
 
-def _data_uri(jpeg: bytes) -> str:
+def data_uri(jpeg: bytes) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
 def _shrink(data: bytes) -> bytes | None:
+    return shrink_jpeg(data, KEYFRAME_SIZE, KEYFRAME_QUALITY)
+
+
+def shrink_jpeg(data: bytes, size: tuple[int, int], quality: int) -> bytes | None:
+    """A JPEG no larger than `size` (aspect kept), or None when `data` is not a decodable image."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(data)) as img:
-            img.draft("RGB", (KEYFRAME_SIZE[0] * 2, KEYFRAME_SIZE[1] * 2))  # JPEG: decode at reduced size, 5x faster
+            img.draft("RGB", (size[0] * 2, size[1] * 2))  # JPEG: decode at reduced size, several times faster
             rgb = img.convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError):
         return None
-    rgb.thumbnail(KEYFRAME_SIZE)
+    rgb.thumbnail(size)
     out = io.BytesIO()
-    rgb.save(out, "JPEG", quality=KEYFRAME_QUALITY)
+    rgb.save(out, "JPEG", quality=quality)
     return out.getvalue()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from tiktok_pipelines.lib.scoring.models import CORE_SCORES, PILLARS, VISUAL_SCORES
@@ -49,6 +49,8 @@ HOOK_SECONDS = 3.0
 TIMEPOINT_HOURS = {"h0": 0, "h1": 1, "h6": 6, "h24": 24, "h48": 48}
 # Which keyframes the detail view shows: the hook (0-3 s) first, then the arc of the video.
 HOOK_FRAMES = ("t0", "t1", "t2", "t3")
+# Every own upload becomes a cohort: the page shows the newest ones; all of them are in bi_cohort_timeseries.
+MAX_COHORTS = 12
 
 ImageReader = Callable[[str, str, "str | None"], "str | None"]  # (kind, media key, version) -> data URI or None
 
@@ -133,6 +135,7 @@ def collect_dashboard(
         "table": rows,
         "details": details,
         "cohorts": _cohorts(conn),
+        "cohorts_total": conn.execute(select(func.count()).select_from(cohorts)).scalar_one(),
         "charts": dict(charts or {}),
         "insights": dict(insights or {}),
         "images": budget.images,
@@ -178,7 +181,8 @@ def _table_row(vid: str, video: Any, kpi: Any, ai: Any, media: Any, source: Any)
         "posted": _iso(video.create_time) if video is not None else None,
         "duration_s": (video.duration_s if video is not None and video.duration_s is not None
                        else (round(media.duration_s) if media is not None and media.duration_s else None)),
-        "duration_bucket": kpi.duration_bucket if kpi is not None else _bucket(media.duration_s if media else None),
+        "duration_bucket": kpi.duration_bucket if kpi is not None else _bucket(
+            video.duration_s if video is not None and video.duration_s is not None else (media.duration_s if media else None)),
         "share_url": video.share_url if video is not None else None,
         "status": status,
         "error": (ai.error if ai is not None and ai.error else (media.error if media is not None and status == "error" else None)),
@@ -427,7 +431,7 @@ def _cohorts(conn: Connection) -> list[dict[str, Any]]:
     for r in conn.execute(select(cohort_observations).order_by(cohort_observations.c.cohort_id,
                                                                 cohort_observations.c.video_id)):
         obs.setdefault(r.cohort_id, []).append(r)
-    for c in conn.execute(select(cohorts).order_by(cohorts.c.started_at.desc())):
+    for c in conn.execute(select(cohorts).order_by(cohorts.c.started_at.desc(), cohorts.c.cohort_id).limit(MAX_COHORTS)):
         rows = obs.get(c.cohort_id, [])
         curves: dict[str, list[list[float]]] = {}
         summary = []

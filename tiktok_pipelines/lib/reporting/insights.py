@@ -36,6 +36,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 OUTCOMES: tuple[str, ...] = ("engagement_rate", "velocity_24h", "velocity_48h")
+# Velocity is views per hour over the last 24/48 h, so it falls as a video ages: without a control,
+# "which features go with velocity" mostly answers "which videos are newest". These outcomes are
+# correlated with age held constant (partial Spearman).
+AGE_CONTROL = "age_h"
+AGE_CONTROLLED: tuple[str, ...] = ("velocity_24h", "velocity_48h")
 SCORE_FEATURES: tuple[str, ...] = (*CORE_SCORES, "overall")
 FLAG_FEATURES: tuple[str, ...] = ("silent_friendly", "high_severity_flags")
 TAG_PREFIX = "tag:"
@@ -69,7 +74,7 @@ def feature_kind(name: str) -> str:
 def feature_columns(frame: pd.DataFrame) -> list[str]:
     """The frame's feature columns in a fixed order: scores, pillars, visual, flags, then tags by name."""
     known = [c for c in (*SCORE_FEATURES, *PILLARS, *VISUAL_SCORES, *FLAG_FEATURES) if c in frame.columns]
-    tags = sorted(c for c in frame.columns if c not in OUTCOMES and c not in known)
+    tags = sorted(c for c in frame.columns if c not in OUTCOMES and c != AGE_CONTROL and c not in known)
     for c in tags:
         feature_kind(c)  # a clear error for a stray column
     return known + tags
@@ -100,7 +105,7 @@ def load_insight_frame(conn: Connection) -> pd.DataFrame:
 
     a, k = video_ai_analysis.c, video_kpis.c
     cols = [a.video_id, *(a[c] for c in (*SCORE_FEATURES, *PILLARS, *VISUAL_SCORES)), a.silent_friendly,
-            a.high_severity_flags, a.tags, a.angle, a.hook_type, *(k[c] for c in OUTCOMES)]
+            a.high_severity_flags, a.tags, a.angle, a.hook_type, *(k[c] for c in OUTCOMES), k.posted_at, k.as_of]
     rows = conn.execute(
         select(*cols).join(video_kpis, k.video_id == a.video_id).where(a.status == "done").order_by(a.video_id)
     ).mappings().all()
@@ -114,6 +119,8 @@ def load_insight_frame(conn: Connection) -> pd.DataFrame:
         data[c] = [np.nan if r[c] is None else float(r[c]) for r in rows]
     for t in all_tags:
         data[t] = [1.0 if t in s else 0.0 for s in tag_sets]
+    data[AGE_CONTROL] = [(r["as_of"] - r["posted_at"]).total_seconds() / 3600.0
+                         if r["as_of"] is not None and r["posted_at"] is not None else np.nan for r in rows]
     frame = pd.DataFrame(data, index=pd.Index([r["video_id"] for r in rows], name="video_id"))
     return frame.replace([np.inf, -np.inf], np.nan)
 
@@ -198,14 +205,57 @@ def correlate(feature: str, outcome: str, x: Sequence[float], y: Sequence[float]
                        reportable=reportable, note="; ".join(notes) or None)
 
 
+def partial_correlate(feature: str, outcome: str, x: Sequence[float], y: Sequence[float],
+                      control: Sequence[float], control_name: str = "video age") -> Correlation:
+    """Spearman's rho between x and y with `control` held constant (the partial correlation of the ranks),
+    with a Fisher-z CI on n - 1 degrees of freedom and a t-test p-value on n - 3."""
+    import numpy as np
+    from scipy.stats import rankdata
+    from scipy.stats import t as student_t
+
+    xs, ys, zs = (np.asarray(v, dtype=float) for v in (x, y, control))
+    keep = np.isfinite(xs) & np.isfinite(ys) & np.isfinite(zs)
+    plain = correlate(feature, outcome, xs[keep], ys[keep])
+    if plain.rho is None:
+        return plain
+    n = plain.n
+    if n < 5 or np.ptp(zs[keep]) == 0:
+        return Correlation(**{**plain.__dict__, "rho": None, "ci_low": None, "ci_high": None, "p_value": None,
+                              "strength": None, "reportable": False,
+                              "note": f"{control_name} could not be held constant (n = {n}): no rho"})
+    rx, ry, rz = (rankdata(v[keep]) for v in (xs, ys, zs))
+    r = np.corrcoef(np.vstack([rx, ry, rz]))
+    rxy, rxz, ryz = r[0, 1], r[0, 2], r[1, 2]
+    denom = math.sqrt(max(0.0, (1 - rxz**2) * (1 - ryz**2)))
+    if denom < 1e-9:
+        return Correlation(**{**plain.__dict__, "rho": None, "ci_low": None, "ci_high": None, "p_value": None,
+                              "strength": None, "reportable": False,
+                              "note": f"{feature} or {outcome} is fully determined by {control_name}: no rho"})
+    rho = float(min(1.0, max(-1.0, (rxy - rxz * ryz) / denom)))
+    low, high = spearman_ci(rho, n - 1)  # one variable held constant costs one degree of freedom
+    df = n - 3
+    p = 0.0 if abs(rho) >= 1.0 else float(2 * student_t.sf(abs(rho) * math.sqrt(df / (1 - rho * rho)), df))
+    note = "; ".join(x for x in (f"{control_name} held constant (partial Spearman)", plain.note) if x)
+    return Correlation(**{**plain.__dict__, "rho": rho, "ci_low": low, "ci_high": high, "p_value": min(1.0, p),
+                          "strength": strength_label(rho), "note": note})
+
+
 def rank_correlations(frame: pd.DataFrame, outcomes: Sequence[str] = OUTCOMES) -> list[Correlation]:
-    """Every feature column against every outcome present, in a fixed order (outcome, then feature order)."""
+    """Every feature column against every outcome present, in a fixed order (outcome, then feature order).
+    Velocity outcomes hold video age constant when the frame has it."""
     missing = [o for o in outcomes if o not in frame.columns]
     if missing:
         raise ValueError(f"insight frame lacks outcome column(s) {missing}; it has {sorted(map(str, frame.columns))}")
     features = feature_columns(frame)
-    return [correlate(f, o, frame[f].to_numpy(dtype=float), frame[o].to_numpy(dtype=float))
-            for o in outcomes for f in features]
+    age = frame[AGE_CONTROL].to_numpy(dtype=float) if AGE_CONTROL in frame.columns else None
+    out = []
+    for o in outcomes:
+        y = frame[o].to_numpy(dtype=float)
+        for f in features:
+            x = frame[f].to_numpy(dtype=float)
+            out.append(partial_correlate(f, o, x, y, age) if age is not None and o in AGE_CONTROLLED
+                       else correlate(f, o, x, y))
+    return out
 
 
 def strongest(correlations: Sequence[Correlation], top: int = 8) -> list[Correlation]:
@@ -583,6 +633,10 @@ def insights_markdown(insights: Insights, *, top: int = 8) -> str:
          "moves with velocity here may share a cause with it, and changing it need not change the outcome. "
          f"{len(tested)} pairs were tested: even with no real association, about {0.05 * len(tested):.1f} of them "
          "would reach p < 0.05 by chance._"),
+        "",
+        ("_Velocity is views per hour over the last 24/48 h, so it falls as a video ages: velocity associations "
+         "are computed with video age held constant (partial Spearman). The archetypes' median velocities are "
+         "not age-adjusted._"),
         "",
         f"### Strongest associations (Spearman rho, 95 % CI; pairs with n >= {MIN_N})",
     ]

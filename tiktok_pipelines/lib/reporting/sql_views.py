@@ -295,6 +295,9 @@ def apply_views(conn: Connection, directory: Path | None = None) -> list[str]:
     try:
         if dialect == "sqlite":
             _begin_sqlite(conn)
+        else:
+            # A long BI query holds its views; wait for it a little, never block new queries for long.
+            conn.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
         existing = set(inspect(conn).get_view_names())
         stale = sorted(n for n in existing if n.startswith(VIEW_PREFIX) and n not in names)
         for name in [*reversed(names), *stale]:

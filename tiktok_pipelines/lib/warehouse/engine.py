@@ -133,6 +133,18 @@ class Warehouse:
 
         return upgrade_to_head(self.engine)
 
+    def require_current_schema(self) -> None:
+        """Refuse to run against a warehouse that is not at this code's revision, without changing it
+        (production: the init step or `tiktok-pipelines db upgrade` migrates, never a run)."""
+        from tiktok_pipelines.lib.warehouse.migrate import SchemaVersionError, current_revision, head_revision
+
+        have, want = current_revision(self.engine), head_revision()
+        if have != want:
+            raise SchemaVersionError(
+                f"the warehouse is at schema revision {have or '(none)'} but this code needs {want}: "
+                "run `tiktok-pipelines db upgrade` (the init step of docker compose / the Helm hook does it)"
+            )
+
     def begin(self):  # noqa: ANN201 - SQLAlchemy context manager
         return self.engine.begin()
 

@@ -67,7 +67,7 @@
   for (const r of rows) for (const t of r.hashtags) tagCount.set(t, (tagCount.get(t) || 0) + 1);
   for (const [t, n] of [...tagCount].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])))
     $("f-hashtag").append(el("option", { value: t, text: "#" + t + " (" + n + ")" }));
-  for (const r of rows) r._search = (r.caption + " " + r.hashtags.join(" ")).toLowerCase();
+  for (const r of rows) r._search = (r.caption + " " + r.hashtags.join(" ") + " " + (r.name || "")).toLowerCase();
 
   const state = { sort: "posted", dir: -1, page: 0 };
   function filtered() {
@@ -144,7 +144,7 @@
     "mover", "status", "overall", "band", "hook", "depth"];
   function csvCell(v) {
     let t = v === null || v === undefined ? "" : Array.isArray(v) ? v.join(" ") : String(v);
-    if (/^[=+\-@]/.test(t)) t = "'" + t;
+    if (typeof v !== "number" && /^[=+\-@\t\r]/.test(t)) t = "'" + t;
     return /[",\n\r]/.test(t) ? '"' + t.replace(/"/g, '""') + '"' : t;
   }
   $("export").addEventListener("click", () => {
@@ -335,6 +335,8 @@
   const charts = DATA.charts || {};
   const svgBox = (svg, testid) => { const d = el("div", { class: "chart", "data-testid": testid }); d.innerHTML = svg; return d; };
   if (!DATA.cohorts.length) $("cohort-list").append(empty("No cohorts yet."));
+  if (DATA.cohorts_total > DATA.cohorts.length)
+    $("cohort-list").append(el("p", { class: "muted", "data-testid": "cohorts-more", text: "The newest " + DATA.cohorts.length + " of " + DATA.cohorts_total + " cohorts; every cohort is in the BI view bi_cohort_timeseries." }));
   for (const c of DATA.cohorts) {
     const box = el("div", { class: "cohort", "data-cohort": c.id },
       el("h3", { text: c.id + " · " + c.kind + " · " + c.status + " · " + c.members + " videos · started " + (c.started_at || "").replace("T", " ").slice(0, 16) + " UTC" }));
@@ -350,10 +352,11 @@
   if (!anyChart) $("creative-charts").append(empty("No scored videos with KPIs yet."));
   const ins = DATA.insights || {};
   if (ins.correlations && ins.correlations.length) {
-    $("insights").append(el("h3", { text: "Strongest associations (Spearman rank correlation, 95% CI; associations in this account's videos, not a forecast)" }),
-      el("table", { "data-testid": "insights" }, el("thead", {}, el("tr", {}, ["Feature", "Outcome", "n", "rho", "95% CI"].map((h) => el("th", { text: h })))),
+    $("insights").append(el("h3", { text: "Strongest associations (Spearman rank correlation, 95% CI; velocity with video age held constant; associations in this account's videos, not a forecast)" }),
+      el("table", { "data-testid": "insights" }, el("thead", {}, el("tr", {}, ["Feature", "Outcome", "n", "rho", "95% CI", ""].map((h) => el("th", { text: h })))),
         el("tbody", {}, ins.correlations.map((c) => el("tr", {}, el("td", { text: c.feature }), el("td", { text: c.outcome }), el("td", { class: "num", text: c.n }),
-          el("td", { class: "num", text: fmtNum(c.rho, 2) }), el("td", { class: "num", text: c.ci_low === null ? "–" : "[" + fmtNum(c.ci_low, 2) + ", " + fmtNum(c.ci_high, 2) + "]" }))))));
+          el("td", { class: "num", text: fmtNum(c.rho, 2) }), el("td", { class: "num", text: c.ci_low === null ? "–" : "[" + fmtNum(c.ci_low, 2) + ", " + fmtNum(c.ci_high, 2) + "]" }),
+          el("td", { class: "muted", text: c.ci_low !== null && c.ci_low <= 0 && 0 <= c.ci_high ? "CI includes 0: could be chance" : "" }))))));
   }
   if (ins.archetypes && ins.archetypes.length) {
     $("insights").append(el("h3", { text: "Creative archetypes" }), el("ul", { "data-testid": "archetypes" }, ins.archetypes.map((x) =>
@@ -363,7 +366,8 @@
   // Deep links: #video=<id>&tab=<tab> opens a detail view (shareable, survives reloads).
   function whenParsed() {
     const hash = new URLSearchParams(location.hash.slice(1));
-    if (hash.get("video")) openDetail(hash.get("video"), TABS[hash.get("tab")] ? hash.get("tab") : "overview");
+    const tab = hash.get("tab");
+    if (hash.get("video")) openDetail(hash.get("video"), tab && Object.prototype.hasOwnProperty.call(TABS, tab) ? tab : "overview");
     document.body.dataset.ready = "1";
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", whenParsed); else whenParsed();
