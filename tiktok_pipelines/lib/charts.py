@@ -153,7 +153,7 @@ def scatter_svg(
     non-finite point) is left out and the count is said in the title, never silently."""
     kept = [p for p in points if math.isfinite(p.x) and math.isfinite(p.y) and (not log_y or p.y > 0)]
     dropped = len(points) - len(kept)
-    plot = _Plot(title + (f" ({dropped} at 0 left out: log scale)" if dropped else ""), width, height, (64, 96, 32, 44))
+    plot = _Plot(title + (f" ({dropped} at 0 omitted)" if dropped else ""), width, height, (64, 96, 32, 44))
     if not kept:
         return plot.no_data()
     plot.scale([p.x for p in kept], [p.y for p in kept], log_y)

@@ -20,8 +20,7 @@ def dashboard_charts(data: Mapping[str, Any]) -> dict[str, str]:
     if scored:
         charts["overall_vs_velocity"] = scatter_svg(
             [Point(r["overall"], r["v24"], r["band"], f"{r['id']}: {r['overall']}, {r['v24']:.0f} views/h") for r in scored],
-            title="Overall score vs 24 h velocity (newer videos sit higher)", x_label="overall score (0-100)",
-            y_label="views per hour, last 24 h",
+            title="Overall score vs 24 h velocity", x_label="overall score (0-100)", y_label="views per hour, last 24 h",
             log_y=True, colors=BAND_COLORS)
         charts["hook_vs_engagement"] = scatter_svg(
             [Point(r["hook"], r["er"], r["band"], f"{r['id']}: hook {r['hook']}, {100 * r['er']:.2f}%")

@@ -350,6 +350,7 @@
   let anyChart = false;
   for (const [key, svg] of Object.entries(charts)) if (!key.startsWith("cohort:")) { $("creative-charts").append(svgBox(svg, "chart-" + key)); anyChart = true; }
   if (!anyChart) $("creative-charts").append(empty("No scored videos with KPIs yet."));
+  else $("creative-charts").after(el("p", { class: "muted", text: "Velocity is views per hour over the last 24 h, so it falls as a video ages: newer videos sit higher in the left chart. The associations below hold video age constant." }));
   const ins = DATA.insights || {};
   if (ins.correlations && ins.correlations.length) {
     $("insights").append(el("h3", { text: "Strongest associations (Spearman rank correlation, 95% CI; velocity with video age held constant; associations in this account's videos, not a forecast)" }),
