@@ -17,8 +17,7 @@ from tiktok_pipelines.defs.reporting.insights import creative_insights, insights
 from tiktok_pipelines.defs.resources import ClockResource, WarehouseResource
 from tiktok_pipelines.demo.world import DEMO_NOW
 from tiktok_pipelines.lib.reporting import insights as ins
-from tiktok_pipelines.lib.charts import Point, scatter_svg
-from tiktok_pipelines.lib.reporting.plots import bar_chart_svg, histogram_counts
+from tiktok_pipelines.lib.charts import Point, bar_chart_svg, histogram_counts, scatter_svg
 from tiktok_pipelines.lib.scoring.models import CORE_SCORES, PILLARS, VISUAL_SCORES
 from tiktok_pipelines.lib.warehouse import Warehouse
 from tiktok_pipelines.lib.warehouse.engine import upsert

@@ -1,54 +1,12 @@
 """creative_insights: rank correlations between creative features and performance, and creative archetypes,
 over this account's scored videos (tables insight_correlations, creative_archetypes, video_archetypes)."""
 
-from typing import TYPE_CHECKING
-
 import dagster as dg
 
 from tiktok_pipelines.defs.resources import ClockResource, WarehouseResource
 from tiktok_pipelines.lib.markdown import md_table
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from tiktok_pipelines.lib.reporting.insights import Correlation
-
 GROUP = "reporting"
-
-
-def _score_distributions(frame: "pd.DataFrame") -> str:
-    from tiktok_pipelines.lib.charts import svg_markdown
-    from tiktok_pipelines.lib.reporting.insights import SCORE_FEATURES
-    from tiktok_pipelines.lib.reporting.plots import bar_chart_svg, histogram_counts
-
-    images = []
-    for name in SCORE_FEATURES:
-        if name not in frame.columns:
-            continue
-        if name == "overall":  # 0..100: ten-point bins
-            values = [min(int(v) // 10, 9) for v in frame[name].dropna()]
-            labels, bins = [f"{10 * b}" for b in range(10)], list(range(10))
-        else:
-            values, bins = list(frame[name]), list(range(11))
-            labels = [str(b) for b in bins]
-        svg = bar_chart_svg(labels, histogram_counts(values, bins), title=f"{name} (n = {frame[name].notna().sum()})",
-                            x_label="score", y_label="videos", width=300, height=170)
-        images.append(svg_markdown(svg, f"{name} distribution"))
-    return "\n".join(images) or "_no scored videos yet_"
-
-
-def _strongest_plot(frame: "pd.DataFrame", top: "Correlation | None") -> str:
-    from tiktok_pipelines.lib.charts import Point, scatter_svg, svg_markdown
-
-    if top is None:
-        return "_no association has enough videos to plot yet_"
-    pairs = frame[[top.feature, top.outcome]].dropna()
-    svg = scatter_svg([Point(float(x), float(y)) for x, y in pairs.itertuples(index=False)],
-                      title=f"{top.feature} vs {top.outcome}: rho {top.rho:+.2f} "
-                      f"[{top.ci_low:+.2f}, {top.ci_high:+.2f}], n = {top.n}",
-                      x_label=top.feature, y_label=top.outcome)
-    return svg_markdown(svg, f"{top.feature} vs {top.outcome}") + \
-        "\n\n_An association in this account's videos, not a forecast._"
 
 
 @dg.asset(
@@ -87,8 +45,8 @@ def creative_insights(warehouse: WarehouseResource, clock: ClockResource) -> dg.
         else dg.MetadataValue.null(),
         "summary": dg.MetadataValue.md(summary),
         "summary_file": dg.MetadataValue.path(str(summary_path)),
-        "score_distributions": dg.MetadataValue.md(_score_distributions(frame)),
-        "strongest_association": dg.MetadataValue.md(_strongest_plot(frame, top)),
+        "score_distributions": dg.MetadataValue.md(ins.score_distributions_markdown(frame)),
+        "strongest_association": dg.MetadataValue.md(ins.association_markdown(frame, top)),
         "archetypes": dg.MetadataValue.md(md_table(
             [{"archetype": a.archetype_id, "label": a.label, "videos": a.size,
               "defining": ", ".join(f"{d['feature']} (z {d['z']:+.1f})" for d in a.defining_features[:3])}

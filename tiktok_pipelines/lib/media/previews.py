@@ -14,10 +14,11 @@ from pathlib import Path
 from tiktok_pipelines.lib.extraction.artifacts import SceneAnalysis, Transcript
 
 
-def jpeg_markdown(path: Path, *, alt: str, height: int = 120, quality: int = 70) -> str:
+def jpeg_markdown(source: Path | bytes, *, alt: str, height: int = 120, quality: int = 70) -> str:
+    """An image file or its bytes as a small Markdown image; PIL's errors for unreadable images pass through."""
     from PIL import Image
 
-    with Image.open(path) as im:
+    with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
         im = im.convert("RGB")
         w = max(1, round(im.width * height / im.height))
         small = im.resize((w, height))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from tiktok_pipelines.lib.markdown import md_table
-from tiktok_pipelines.lib.reporting.dashboard import ImageCache, data_uri, render_dashboard, shrink_jpeg, write_dashboard
+from tiktok_pipelines.lib.reporting.dashboard import ImageCache, render_dashboard, write_dashboard
 from tiktok_pipelines.lib.reporting.dashboard_charts import dashboard_charts
 from tiktok_pipelines.lib.reporting.dashboard_data import collect_dashboard
 from tiktok_pipelines.lib.warehouse import Warehouse
@@ -98,9 +98,12 @@ def _latest_hook_strip(conn: Connection, read_object: Callable[[str], bytes | No
     data = read_object(row.hook_strip_key)
     if data is None:
         return f"_hook strip of {row.video_id} is no longer stored (retention)_"
-    # Small: this lands in Dagster's event log with every hourly materialization.
-    small = shrink_jpeg(data, (480, 220), 70)
-    if small is None:
+    from PIL import UnidentifiedImageError
+
+    from tiktok_pipelines.lib.media.previews import jpeg_markdown
+
+    try:  # small, as the keyframes asset shows it: this lands in the event log every hour
+        image = jpeg_markdown(data, alt="hook strip")
+    except (UnidentifiedImageError, OSError, ValueError):
         return f"_hook strip of {row.video_id} is not a readable image_"
-    uri = data_uri(small)
-    return f"Hook strip (0-3 s) of the latest analysed video `{row.video_id}`:\n\n![hook strip]({uri})"
+    return f"Hook strip (0-3 s) of the latest analysed video `{row.video_id}`:\n\n{image}"

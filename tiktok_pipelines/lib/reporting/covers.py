@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 from tiktok_pipelines.lib.clock import utc
 from tiktok_pipelines.lib.media.acquire import DownloadFailed, DownloadPolicy, DownloadRejected, download_url
 from tiktok_pipelines.lib.privacy import display_url
+from tiktok_pipelines.lib.reporting.images import shrink_jpeg
 from tiktok_pipelines.lib.warehouse.engine import upsert
 from tiktok_pipelines.lib.warehouse.schema import media_assets, video_covers, video_keyframes, videos
 
@@ -140,25 +141,28 @@ def make_thumbnail(data: bytes, what: str) -> tuple[bytes, int, int]:
     try:
         with Image.open(io.BytesIO(data)) as img:
             width, height = img.size  # from the header: refuse a decompression bomb before decoding it
-            if width < 1 or height < 1 or width * height > 50_000_000:
-                raise CoverError(f"{what}: image size {width}x{height} is not a cover")
-            img.load()
-            rgb = img.convert("RGB")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        if isinstance(exc, CoverError):
-            raise
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise CoverError(f"{what}: not a decodable image ({type(exc).__name__})") from None
-    rgb.thumbnail(THUMB_SIZE, Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    rgb.save(out, "JPEG", quality=THUMB_QUALITY, optimize=True, progressive=False)
-    return out.getvalue(), width, height
+    if width < 1 or height < 1 or width * height > 50_000_000:
+        raise CoverError(f"{what}: image size {width}x{height} is not a cover")
+    thumb = shrink_jpeg(data, THUMB_SIZE, THUMB_QUALITY)
+    if thumb is None:
+        raise CoverError(f"{what}: not a decodable image (its data is damaged)")
+    return thumb, width, height
+
+
+def cover_prefix(video_id: str) -> str:
+    """Where a video's cover files live: outside videos/<id>/, because retention deletes a video's media
+    but the dashboard keeps a cover TikTok published."""
+    from tiktok_pipelines.lib.media.store import validate_prefix, video_prefix
+
+    return validate_prefix("covers/" + video_prefix(video_id).removeprefix("videos/"))
 
 
 def cover_keys(video_id: str) -> tuple[str, str]:
-    # Outside videos/<id>/: retention deletes a video's media, but the dashboard keeps its thumbnail.
-    from tiktok_pipelines.lib.media.store import validate_key, video_prefix
+    from tiktok_pipelines.lib.media.store import validate_key
 
-    base = "covers/" + video_prefix(video_id).removeprefix("videos/")
+    base = cover_prefix(video_id)
     return validate_key(base + "cover"), validate_key(base + "thumb.jpg")
 
 
@@ -322,8 +326,6 @@ def forget_keyframe_cover(conn: Connection, store: Any, video_id: str) -> int:
     row = conn.execute(select(video_covers.c.source).where(video_covers.c.video_id == video_id)).first()
     if row is None or row.source != "keyframe":
         return 0
-    from tiktok_pipelines.lib.media.store import validate_prefix
-
-    deleted = store.delete_prefix(validate_prefix(cover_keys(video_id)[0].rsplit("/", 1)[0] + "/"))
+    deleted = store.delete_prefix(cover_prefix(video_id))
     conn.execute(video_covers.delete().where(video_covers.c.video_id == video_id))
     return deleted

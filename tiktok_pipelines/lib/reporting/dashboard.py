@@ -9,9 +9,7 @@ videos' images.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import io
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tiktok_pipelines.lib.files import write_atomic
+from tiktok_pipelines.lib.reporting.images import data_uri, shrink_jpeg
 
 PAGE = "dashboard_page"
 KEYFRAME_SIZE = (108, 192)
@@ -131,25 +130,5 @@ class ImageCache:
         return removed
 
 
-def data_uri(jpeg: bytes) -> str:
-    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
-
-
 def _shrink(data: bytes) -> bytes | None:
     return shrink_jpeg(data, KEYFRAME_SIZE, KEYFRAME_QUALITY)
-
-
-def shrink_jpeg(data: bytes, size: tuple[int, int], quality: int) -> bytes | None:
-    """A JPEG no larger than `size` (aspect kept), or None when `data` is not a decodable image."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.draft("RGB", (size[0] * 2, size[1] * 2))  # JPEG: decode at reduced size, several times faster
-            rgb = img.convert("RGB")
-    except (UnidentifiedImageError, OSError, ValueError):
-        return None
-    rgb.thumbnail(size)
-    out = io.BytesIO()
-    rgb.save(out, "JPEG", quality=quality)
-    return out.getvalue()

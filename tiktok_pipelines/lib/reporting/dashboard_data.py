@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from tiktok_pipelines.lib.account.kpis import duration_bucket
 from tiktok_pipelines.lib.scoring.models import CORE_SCORES, PILLARS, VISUAL_SCORES
 from tiktok_pipelines.lib.warehouse.schema import (
     account_kpi_summary,
@@ -181,7 +182,7 @@ def _table_row(vid: str, video: Any, kpi: Any, ai: Any, media: Any, source: Any)
         "posted": _iso(video.create_time) if video is not None else None,
         "duration_s": (video.duration_s if video is not None and video.duration_s is not None
                        else (round(media.duration_s) if media is not None and media.duration_s else None)),
-        "duration_bucket": kpi.duration_bucket if kpi is not None else _bucket(
+        "duration_bucket": kpi.duration_bucket if kpi is not None else duration_bucket(
             video.duration_s if video is not None and video.duration_s is not None else (media.duration_s if media else None)),
         "share_url": video.share_url if video is not None else None,
         "status": status,
@@ -199,13 +200,6 @@ def _table_row(vid: str, video: Any, kpi: Any, ai: Any, media: Any, source: Any)
     for col in ("hook", "depth", "overall", "band"):
         row[col] = getattr(ai, col) if done else None
     return row
-
-
-def _bucket(duration_s: float | None) -> str | None:
-    # video_kpis' buckets (lib/account/kpis.py) for drafts, which have no KPI row.
-    if duration_s is None:
-        return None
-    return "<10" if duration_s < 10 else ("10-20" if duration_s <= 20 else ">20")
 
 
 def _overview(conn: Connection, rows: list[dict]) -> dict[str, Any]:

@@ -205,6 +205,10 @@ def correlate(feature: str, outcome: str, x: Sequence[float], y: Sequence[float]
                        reportable=reportable, note="; ".join(notes) or None)
 
 
+def _without_rho(c: Correlation, note: str) -> Correlation:
+    return Correlation(c.feature, c.feature_kind, c.outcome, c.n, note=note)
+
+
 def partial_correlate(feature: str, outcome: str, x: Sequence[float], y: Sequence[float],
                       control: Sequence[float], control_name: str = "video age") -> Correlation:
     """Spearman's rho between x and y with `control` held constant (the partial correlation of the ranks),
@@ -220,17 +224,13 @@ def partial_correlate(feature: str, outcome: str, x: Sequence[float], y: Sequenc
         return plain
     n = plain.n
     if n < 5 or np.ptp(zs[keep]) == 0:
-        return Correlation(**{**plain.__dict__, "rho": None, "ci_low": None, "ci_high": None, "p_value": None,
-                              "strength": None, "reportable": False,
-                              "note": f"{control_name} could not be held constant (n = {n}): no rho"})
+        return _without_rho(plain, f"{control_name} could not be held constant (n = {n}): no rho")
     rx, ry, rz = (rankdata(v[keep]) for v in (xs, ys, zs))
     r = np.corrcoef(np.vstack([rx, ry, rz]))
     rxy, rxz, ryz = r[0, 1], r[0, 2], r[1, 2]
     denom = math.sqrt(max(0.0, (1 - rxz**2) * (1 - ryz**2)))
     if denom < 1e-9:
-        return Correlation(**{**plain.__dict__, "rho": None, "ci_low": None, "ci_high": None, "p_value": None,
-                              "strength": None, "reportable": False,
-                              "note": f"{feature} or {outcome} is fully determined by {control_name}: no rho"})
+        return _without_rho(plain, f"{feature} or {outcome} is fully determined by {control_name}: no rho")
     rho = float(min(1.0, max(-1.0, (rxy - rxz * ryz) / denom)))
     low, high = spearman_ci(rho, n - 1)  # one variable held constant costs one degree of freedom
     df = n - 3
@@ -673,3 +673,41 @@ def insights_markdown(insights: Insights, *, top: int = 8) -> str:
     else:
         lines.append("_No scored videos with KPIs yet._")
     return "\n".join(lines)
+
+
+# --- plots for the Dagster UI -----------------------------------------------------------------------
+
+
+def score_distributions_markdown(frame: pd.DataFrame) -> str:
+    """A small histogram per score (overall in ten-point bins), as Markdown images."""
+    from tiktok_pipelines.lib.charts import bar_chart_svg, histogram_counts, svg_markdown
+
+    images = []
+    for name in SCORE_FEATURES:
+        if name not in frame.columns:
+            continue
+        if name == "overall":  # 0..100: ten-point bins
+            values = [min(int(v) // 10, 9) for v in frame[name].dropna()]
+            labels, bins = [f"{10 * b}" for b in range(10)], list(range(10))
+        else:
+            values, bins = list(frame[name]), list(range(11))
+            labels = [str(b) for b in bins]
+        svg = bar_chart_svg(labels, histogram_counts(values, bins), title=f"{name} (n = {frame[name].notna().sum()})",
+                            x_label="score", y_label="videos", width=300, height=170)
+        images.append(svg_markdown(svg, f"{name} distribution"))
+    return "\n".join(images) or "_no scored videos yet_"
+
+
+def association_markdown(frame: pd.DataFrame, top: Correlation | None) -> str:
+    """The strongest association as a scatter plot, as a Markdown image."""
+    from tiktok_pipelines.lib.charts import Point, scatter_svg, svg_markdown
+
+    if top is None:
+        return "_no association has enough videos to plot yet_"
+    pairs = frame[[top.feature, top.outcome]].dropna()
+    svg = scatter_svg([Point(float(x), float(y)) for x, y in pairs.itertuples(index=False)],
+                      title=f"{top.feature} vs {top.outcome}: rho {top.rho:+.2f} "
+                      f"[{top.ci_low:+.2f}, {top.ci_high:+.2f}], n = {top.n}",
+                      x_label=top.feature, y_label=top.outcome)
+    return svg_markdown(svg, f"{top.feature} vs {top.outcome}") + \
+        "\n\n_An association in this account's videos, not a forecast._"
