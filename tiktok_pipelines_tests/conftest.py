@@ -51,6 +51,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         "TIKTOK_WAREHOUSE_AUTO_MIGRATE",
         "TIKTOK_DASHBOARD_DIR",
         "TIKTOK_DAGSTER_URL",
+        "TIKTOK_OCR_ENGINE",
         "TIKTOK_PAGE_JSON",
         "TIKTOK_DROP_FOLDER",
         "TIKTOK_DROP_S3",

@@ -114,6 +114,7 @@ class MediaSettings:
     clip_model: str
     clip_checkpoint: Path | None
     clip_model_config: Path | None
+    ocr_engine: str = "auto"  # auto | library | command (see lib/extraction/tesseract.py)
 
     @property
     def cache_dir(self) -> Path:
@@ -121,6 +122,7 @@ class MediaSettings:
 
 
 ASR_BACKENDS = ("pocketsphinx", "faster-whisper", "openai")
+OCR_ENGINES = ("auto", "library", "command")
 
 
 def _s3_url(name: str) -> str | None:
@@ -140,6 +142,9 @@ def load_media_settings() -> MediaSettings:
     backend = (os.environ.get("TIKTOK_ASR_BACKEND") or "pocketsphinx").strip().lower()
     if backend not in ASR_BACKENDS:
         raise ConfigError(f"TIKTOK_ASR_BACKEND must be one of {', '.join(ASR_BACKENDS)}, got {backend!r}")
+    ocr_engine = (os.environ.get("TIKTOK_OCR_ENGINE") or "auto").strip().lower()
+    if ocr_engine not in OCR_ENGINES:
+        raise ConfigError(f"TIKTOK_OCR_ENGINE must be one of {', '.join(OCR_ENGINES)}, got {ocr_engine!r}")
     default_asr_model = {"pocketsphinx": "en-us", "openai": "whisper-1", "faster-whisper": ""}[backend]
     path = lambda name: Path(v).expanduser() if (v := (os.environ.get(name) or "").strip()) else None  # noqa: E731
     return MediaSettings(
@@ -162,6 +167,7 @@ def load_media_settings() -> MediaSettings:
         clip_model=(os.environ.get("TIKTOK_CLIP_MODEL") or "ViT-B-32").strip(),
         clip_checkpoint=path("TIKTOK_CLIP_CHECKPOINT"),
         clip_model_config=path("TIKTOK_CLIP_MODEL_CONFIG"),
+        ocr_engine=ocr_engine,
     )
 
 

@@ -19,6 +19,7 @@ from tiktok_pipelines.lib.extraction.ocr import (
     read_frame_text,
     read_keyframes_text,
 )
+from tiktok_pipelines.lib.extraction.tesseract import TesseractEngine, TesseractRead, tesseract_engine
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
@@ -259,3 +260,62 @@ def test_result_survives_a_json_round_trip(frames: dict[str, Path]) -> None:
 
     assert result.lines
     assert OCRResult.model_validate_json(result.model_dump_json()) == result
+
+
+# --- the engines: libtesseract in-process and the tesseract command read the same ---------------------
+
+
+def _lines(results: list[OCRResult]) -> list[tuple]:
+    return [(r.frame, r.t, r.lines, r.timed_out, r.redactions) for r in results]
+
+
+def test_the_library_and_the_command_read_every_overlay_identically(frames: dict[str, Path]) -> None:
+    keyframes = [(frame.name, float(i), frames[frame.name]) for i, frame in enumerate(OVERLAY_FRAMES)]
+
+    library = read_keyframes_text(keyframes, engine=tesseract_engine("library"))
+    command = read_keyframes_text(keyframes, engine=tesseract_engine("command"))
+
+    assert _lines(library) == _lines(command)  # same words, boxes and confidences, to the last digit
+    assert sum(len(r.lines) for r in library) >= len(OVERLAY_FRAMES)
+
+
+class CountingEngine:
+    """A real engine that counts the crops it is given."""
+
+    def __init__(self, inner: TesseractEngine) -> None:
+        self.inner, self.name, self.crops = inner, inner.name, 0
+
+    def read(self, ink: object, timeout_s: float) -> TesseractRead:
+        self.crops += 1
+        return self.inner.read(ink, timeout_s)  # type: ignore[arg-type]
+
+
+def test_an_overlay_that_stays_on_screen_is_read_once(frames: dict[str, Path]) -> None:
+    # The hook caption at 0, 1, 2 and 3 s: the same crop four times, then a frame with other text.
+    keyframes = [(f"t{i}", float(i), frames["hook"]) for i in range(4)] + [("t5", 5.0, frames["stop"])]
+    engine = CountingEngine(tesseract_engine())
+
+    results = read_keyframes_text(keyframes, engine=engine)
+
+    assert engine.crops == 2  # one region on the hook frame, one on the other
+    assert [r.text for r in results] == ["3 INGREDIENTS\nFOR HAIR GROWTH"] * 4 + ["STOP SCROLLING"]
+    assert len({r.lines for r in results[:4]}) == 1
+    # Each keyframe is read afresh in a later call: reuse never crosses videos.
+    read_keyframes_text(keyframes[:1], engine=engine)
+    assert engine.crops == 3
+
+
+def test_a_reading_cut_short_by_the_timeout_is_not_reused() -> None:
+    import numpy as np
+
+    from tiktok_pipelines.lib.extraction.ocr import _Region, _SeenCrops
+
+    ink = np.full((40, 200), 255, np.uint8)
+    region = _Region(0, 0, 200, 40, ink, 30)
+    full = TesseractRead("5\t1\t1\t1\t1\t1\t0\t0\t10\t10\t95\tHI", timed_out=False)
+    seen = _SeenCrops()
+    assert seen.reading(region, lambda: TesseractRead("", timed_out=True)).timed_out
+    assert seen.reading(region, lambda: full) is full  # read afresh, not the cut-short reading
+    other = ink.copy()
+    other[10:30, 20:180] = 0  # different text of the same size
+    assert seen.reading(_Region(0, 0, 200, 40, other, 30), lambda: TesseractRead("", timed_out=False)).tsv == ""

@@ -24,7 +24,7 @@ GROUP = {"group_name": "extraction", "partitions_def": videos_partitions, "pool"
 # Versions are read at definitions load so that changing an extractor (or the configured ASR backend)
 # marks its asset stale in the UI (code_version).
 AUDIO_VERSION = "audio-1"
-OCR_VERSION = "ocr-1"
+OCR_VERSION = "ocr-2"  # ocr-2: a crop repeating an earlier keyframe's overlay reuses its reading
 VISUAL_VERSION = "visual-1"
 
 
@@ -243,9 +243,11 @@ def onscreen_text(
     def extract(media: dict) -> Summary:
         from tiktok_pipelines.lib.extraction.ocr import read_keyframes_text
         from tiktok_pipelines.lib.extraction.summaries import onscreen_summary
+        from tiktok_pipelines.lib.extraction.tesseract import tesseract_engine
 
         frames = _keyframe_files(warehouse, media_store, extraction, media["video_id"], "ocr")
-        return onscreen_summary(read_keyframes_text(frames))  # type: ignore[arg-type]
+        engine = tesseract_engine(extraction.ocr_engine)
+        return onscreen_summary(read_keyframes_text(frames, engine=engine), engine=engine.name)  # type: ignore[arg-type]
 
     _, row, skipped, more = run_extraction(context, warehouse, clock, "onscreen_text", OCR_VERSION, extract,
                                      extractor_on_error="tesseract")

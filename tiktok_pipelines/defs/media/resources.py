@@ -67,6 +67,7 @@ class ExtractionResource(dg.ConfigurableResource):
     clip_checkpoint: str = ""
     clip_model_config: str = ""
     cache_dir: str = ""
+    ocr_engine: str = "auto"
 
     def asr_config(self):
         from tiktok_pipelines.lib.extraction.asr import AsrConfig
@@ -157,6 +158,6 @@ def resources() -> dg.Definitions:
             max_seconds=s.max_seconds, asr_backend=s.asr_backend, asr_model=s.asr_model,
             openai_base_url=s.openai_base_url or "", clip_model=s.clip_model,
             clip_checkpoint=str(s.clip_checkpoint or ""), clip_model_config=str(s.clip_model_config or ""),
-            cache_dir=str(s.cache_dir),
+            cache_dir=str(s.cache_dir), ocr_engine=s.ocr_engine,
         ),
     })

@@ -9,17 +9,18 @@ candidate never starts tesseract at all.
 
 from __future__ import annotations
 
-import os
-import subprocess
+import functools
+import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from tiktok_pipelines.lib.extraction.artifacts import Box, OCRLine, OCRResult
+from tiktok_pipelines.lib.extraction.tesseract import TesseractEngine, TesseractRead, tesseract_engine
 from tiktok_pipelines.lib.privacy import redact_pii
 
 
@@ -261,36 +262,27 @@ class _ReadLine:
     h: float
 
 
-def _tesseract_input(region: _Region) -> tuple[bytes, float, int]:
-    """PNG bytes of the scaled, padded crop, with the scale and padding to map words back to the frame."""
+def _crop_geometry(region: _Region) -> tuple[float, int]:
+    """The scale that brings the crop's lines to tesseract's best height, and the white padding around it."""
+    return float(np.clip(_TARGET_LINE_PX / max(region.line_h, 1), 0.3, 3.0)), _TARGET_LINE_PX // 2
+
+
+def _tesseract_input(region: _Region, scale: float, pad: int) -> np.ndarray:
+    """The crop scaled and padded as tesseract gets it; words map back through the same scale and pad."""
     import cv2
 
-    scale = float(np.clip(_TARGET_LINE_PX / max(region.line_h, 1), 0.3, 3.0))
     ink = region.ink
     if abs(scale - 1) > 0.05:
         interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
         ink = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=interpolation)
-    pad = _TARGET_LINE_PX // 2
-    ink = cv2.copyMakeBorder(ink, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
-    ok, png = cv2.imencode(".png", ink, [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    if not ok:
-        raise RuntimeError("could not encode an OCR crop as PNG")
-    return png.tobytes(), scale, pad
+    return cv2.copyMakeBorder(ink, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
 
 
-def _run_tesseract(png: bytes, timeout_s: float) -> str:
-    """Tesseract's TSV for one crop; raises subprocess.TimeoutExpired after killing it."""
-    cmd = ["tesseract", "stdin", "stdout", "-l", "eng", "--psm", "6", "tsv"]
-    # Tesseract's OpenMP threads oversubscribe a 2-core worker (3x slower); frames run side by side instead.
-    # Set for the child only: OMP_THREAD_LIMIT in this process would also cap torch's threads.
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    try:
-        done = subprocess.run(cmd, input=png, capture_output=True, timeout=timeout_s, env=env, check=False)
-    except FileNotFoundError as exc:
-        raise RuntimeError("tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-eng)") from exc
-    if done.returncode != 0:
-        raise RuntimeError(f"tesseract failed ({done.returncode}): {done.stderr.decode(errors='replace')[-500:]}")
-    return done.stdout.decode("utf-8", errors="replace")
+def _read_crop(engine: TesseractEngine, region: _Region, scale: float, pad: int, deadline: float) -> TesseractRead:
+    remaining = deadline - time.perf_counter()
+    if remaining <= 0:
+        return TesseractRead("", timed_out=True)
+    return engine.read(_tesseract_input(region, scale, pad), remaining)
 
 
 def _is_garbage(text: str, confidence: float) -> bool:
@@ -301,7 +293,7 @@ def _is_garbage(text: str, confidence: float) -> bool:
 
 def _parse_lines(tsv: str, region: _Region, scale: float, pad: int) -> list[_ReadLine]:
     words: dict[tuple[str, str, str], list[tuple[float, str, float, float, float, float]]] = {}
-    for row in tsv.splitlines()[1:]:
+    for row in tsv.splitlines():
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5":
             continue
@@ -371,6 +363,48 @@ def _load(image: Path | np.ndarray) -> np.ndarray:
     return gray
 
 
+class _SeenCrops:
+    """The crops of one video already read, or being read by the other worker. An overlay usually stays on
+    screen across several keyframes (the hook caption at 0, 1, 2 and 3 s); its crop then differs only by a
+    few edge pixels where the background shows through JPEG ringing, and tesseract would read it the same
+    way again. A worker that meets a crop the other one is reading waits for that reading."""
+
+    SAME_SHARE = 0.005  # differing pixels, as a share of the crop, under which two crops are one overlay
+
+    def __init__(self) -> None:
+        self._readings: dict[tuple[int, int, int], list[tuple[np.ndarray, Future[TesseractRead]]]] = {}
+        self._lock = threading.Lock()
+
+    def _match(self, region: _Region) -> Future[TesseractRead] | None:
+        limit = self.SAME_SHARE * region.ink.size
+        for ink, reading in self._readings.get((*region.ink.shape, region.line_h), ()):
+            if np.count_nonzero(ink != region.ink) <= limit:
+                return reading
+        return None
+
+    def reading(self, region: _Region, read: Callable[[], TesseractRead]) -> TesseractRead:
+        """The reading of an earlier crop like this one, or `read()` of this one."""
+        with self._lock:
+            earlier = self._match(region)
+            if earlier is None:
+                mine: Future[TesseractRead] = Future()
+                self._readings.setdefault((*region.ink.shape, region.line_h), []).append((region.ink, mine))
+        if earlier is not None:
+            try:
+                found = earlier.result()
+            except Exception:  # noqa: BLE001 - the other worker's failure is its own; this crop is read afresh
+                found = None
+            # A reading cut short by its frame's timeout must not stand in for a full one.
+            return found if found is not None and not found.timed_out else read()
+        try:
+            found = read()
+        except BaseException as exc:
+            mine.set_exception(exc)
+            raise
+        mine.set_result(found)
+        return found
+
+
 def read_frame_text(
     image: Path | np.ndarray,
     *,
@@ -378,30 +412,30 @@ def read_frame_text(
     t: float,
     timeout_s: float = 5.0,
     safe_zone: SafeZone = TIKTOK_SAFE_ZONE,
+    engine: TesseractEngine | None = None,
+    seen: _SeenCrops | None = None,
 ) -> OCRResult:
     """OCR one keyframe: overlay lines in reading order, PII redacted, placed against the safe zone.
 
     `image` is a JPEG/PNG path or an OpenCV BGR/grey array. `timeout_s` bounds all tesseract work on this
-    frame; when it runs out, the lines read so far are kept and the result says `timed_out`.
+    frame; when it runs out, the lines read so far are kept and the result says `timed_out`. `engine` is
+    the process's tesseract (`tesseract_engine()`) unless given.
     """
     started = time.perf_counter()
+    engine = engine or tesseract_engine()
     gray = _load(image)
     height, width = gray.shape
     deadline = started + timeout_s
     read: list[_ReadLine] = []
     timed_out = False
     for region in _regions(gray):
-        remaining = deadline - time.perf_counter()
-        if remaining <= 0:
+        scale, pad = _crop_geometry(region)
+        read_crop = functools.partial(_read_crop, engine, region, scale, pad, deadline)
+        reading = seen.reading(region, read_crop) if seen is not None else read_crop()
+        read.extend(_parse_lines(reading.tsv, region, scale, pad))
+        if reading.timed_out:
             timed_out = True
             break
-        png, scale, pad = _tesseract_input(region)
-        try:
-            tsv = _run_tesseract(png, remaining)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            break
-        read.extend(_parse_lines(tsv, region, scale, pad))
     lines, redactions = [], 0
     for line in _reading_order(read):
         ocr_line, hidden = _to_ocr_line(line, width, height, safe_zone)
@@ -423,12 +457,17 @@ def read_keyframes_text(
     workers: int = 2,
     timeout_s: float = 5.0,
     safe_zone: SafeZone = TIKTOK_SAFE_ZONE,
+    engine: TesseractEngine | None = None,
 ) -> list[OCRResult]:
-    """OCR (label, t, path) keyframes, `workers` frames at a time; results in the order given."""
+    """OCR (label, t, path) keyframes, `workers` frames at a time; results in the order given. A crop that
+    repeats an earlier keyframe's overlay is read once."""
+    engine = engine or tesseract_engine()
+    seen = _SeenCrops()
 
     def read(item: tuple[str, float, Path]) -> OCRResult:
         label, t, path = item
-        return read_frame_text(path, frame=label, t=t, timeout_s=timeout_s, safe_zone=safe_zone)
+        return read_frame_text(path, frame=label, t=t, timeout_s=timeout_s, safe_zone=safe_zone, engine=engine,
+                               seen=seen)
 
     if workers <= 1 or len(frames) <= 1:
         return [read(item) for item in frames]

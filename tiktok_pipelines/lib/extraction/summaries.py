@@ -50,7 +50,8 @@ def transcript_summary(result: Transcript) -> Summary:
     })
 
 
-def onscreen_summary(found: Sequence[OCRResult]) -> Summary:
+def onscreen_summary(found: Sequence[OCRResult], *, engine: str = "tesseract") -> Summary:
+    """`engine` names what read the crops: `tesseract` (the command) or `libtesseract-<version>`."""
     lines = [(r, line) for r in found for line in r.lines]
     timed_out = [r.frame for r in found if r.timed_out]
     with_text = [r for r in found if r.lines]
@@ -59,7 +60,7 @@ def onscreen_summary(found: Sequence[OCRResult]) -> Summary:
     return Summary(
         {"frames": [r.model_dump(mode="json") for r in found]},
         "partial" if timed_out else "ok",
-        "tesseract",
+        engine,
         note=f"tesseract timed out on {', '.join(timed_out)}; their text may be incomplete" if timed_out else "",
         preview_md=md_table(preview, ["frame", "t", "text", "height", "safe_zone"]) if preview else "_no on-screen text_",
         scalars={

@@ -1,0 +1,217 @@
+"""Tesseract, loaded once per process: the OCR crops go to libtesseract's C API in this process, and
+the `tesseract` command is the fallback when the library cannot be loaded.
+
+Each `tesseract` process start loads the English model again (about 100 ms of CPU per crop, 15 crops on
+a typical 15-s video), which was most of the on-screen-text stage. libtesseract5 is the library the
+command links against (Debian's tesseract-ocr depends on it), so both engines read identically; the
+library one just keeps its models loaded, one TessBaseAPI per worker thread.
+
+Timeouts: the command is killed when its time runs out; the library is given the same budget as a
+recognition deadline (TessMonitorSetDeadlineMSecs), after which it stops and keeps the words read so far.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from tiktok_pipelines.lib.pools import ObjectPool
+from tiktok_pipelines.lib.settings import OCR_ENGINES
+
+LANGUAGE = "eng"
+PAGE_SEG_MODE = 6  # one uniform block of text: each crop is one overlay block
+_LIBRARY_NAMES = ("libtesseract.so.5", "libtesseract.so")
+
+
+class TesseractUnavailable(RuntimeError):
+    """Neither the library nor the command can read text here."""
+
+
+@dataclass(frozen=True)
+class TesseractRead:
+    tsv: str  # tesseract's TSV rows (levels 1-5), without the header line
+    timed_out: bool  # the deadline ended recognition; the rows hold what was read until then
+
+
+class TesseractEngine(Protocol):
+    name: str  # what the warehouse row records as the extractor
+
+    def read(self, ink: np.ndarray, timeout_s: float) -> TesseractRead:
+        """TSV of one 8-bit grey crop (black text on white)."""
+        ...
+
+
+def _without_header(tsv: str) -> str:
+    lines = tsv.splitlines()
+    if lines and lines[0].startswith("level\t"):
+        lines = lines[1:]
+    return "\n".join(lines)
+
+
+class TesseractCommand:
+    """One `tesseract` process per crop, killed at its timeout."""
+
+    name = "tesseract"
+
+    def read(self, ink: np.ndarray, timeout_s: float) -> TesseractRead:
+        import cv2
+
+        ok, png = cv2.imencode(".png", ink, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        if not ok:
+            raise RuntimeError("could not encode an OCR crop as PNG")
+        cmd = ["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", str(PAGE_SEG_MODE), "tsv"]
+        # Tesseract's OpenMP threads oversubscribe a 2-core worker (3x slower); crops run side by side instead.
+        # Set for the child only: OMP_THREAD_LIMIT in this process would also cap torch's threads.
+        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+        try:
+            done = subprocess.run(cmd, input=png.tobytes(), capture_output=True, timeout=max(timeout_s, 0.001),
+                                  env=env, check=False)
+        except subprocess.TimeoutExpired:
+            return TesseractRead("", timed_out=True)
+        except FileNotFoundError as exc:
+            raise TesseractUnavailable(
+                "tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-eng)") from exc
+        if done.returncode != 0:
+            raise RuntimeError(f"tesseract failed ({done.returncode}): {done.stderr.decode(errors='replace')[-500:]}")
+        return TesseractRead(_without_header(done.stdout.decode("utf-8", errors="replace")), timed_out=False)
+
+
+class TesseractLibrary:
+    """libtesseract through its C API. Each handle holds a loaded model and is used by one thread at a time
+    (TessBaseAPI is not thread-safe), so they live in a pool; ctypes releases the GIL during each call, so
+    two crops are read on two cores."""
+
+    def __init__(self, lib: ctypes.CDLL, version: str) -> None:
+        self._lib = lib
+        self.name = f"libtesseract-{version}"
+        self._handles: ObjectPool[int] = ObjectPool(self._new_handle, reset=lib.TessBaseAPIClear)
+
+    @classmethod
+    def load(cls) -> TesseractLibrary:
+        lib = _load_library()
+        _declare(lib)
+        engine = cls(lib, lib.TessVersion().decode())
+        with engine._handles.take():  # fail here, not on the first crop, when the model is missing
+            pass
+        return engine
+
+    def _new_handle(self) -> int:
+        handle = self._lib.TessBaseAPICreate()
+        if not handle:
+            raise TesseractUnavailable("libtesseract could not create an API handle")
+        if self._lib.TessBaseAPIInit3(handle, None, LANGUAGE.encode()) != 0:
+            self._lib.TessBaseAPIDelete(handle)
+            raise TesseractUnavailable(
+                f"libtesseract has no '{LANGUAGE}' model (apt-get install tesseract-ocr-{LANGUAGE}, or set TESSDATA_PREFIX)")
+        self._lib.TessBaseAPISetPageSegMode(handle, PAGE_SEG_MODE)
+        # Its diagnostics ("Estimating resolution as ...": crops carry no resolution) would go to our stderr.
+        self._lib.TessBaseAPISetVariable(handle, b"debug_file", b"/dev/null")
+        return handle
+
+    def read(self, ink: np.ndarray, timeout_s: float) -> TesseractRead:
+        if ink.dtype != np.uint8 or ink.ndim != 2:
+            raise ValueError(f"an OCR crop must be a 2-D uint8 array, got {ink.dtype} {ink.shape}")
+        if timeout_s <= 0:
+            return TesseractRead("", timed_out=True)
+        ink = np.ascontiguousarray(ink)
+        height, width = ink.shape
+        lib = self._lib
+        with self._handles.take() as handle:
+            monitor = lib.TessMonitorCreate()
+            try:
+                lib.TessBaseAPISetImage(handle, ink.ctypes.data_as(ctypes.c_void_p), width, height, 1, width)
+                lib.TessMonitorSetDeadlineMSecs(monitor, max(1, int(timeout_s * 1000)))
+                started = time.perf_counter()
+                failed = lib.TessBaseAPIRecognize(handle, monitor) != 0
+                timed_out = failed and time.perf_counter() - started >= timeout_s * 0.95
+                if failed and not timed_out:
+                    raise RuntimeError("libtesseract could not recognise the crop")
+                text = lib.TessBaseAPIGetTsvText(handle, 0)
+                try:
+                    tsv = ctypes.string_at(text).decode("utf-8", errors="replace") if text else ""
+                finally:
+                    if text:
+                        lib.TessDeleteText(text)
+            finally:
+                lib.TessMonitorDelete(monitor)
+        return TesseractRead(_without_header(tsv), timed_out=timed_out)
+
+    @property
+    def model_loads(self) -> int:
+        """API handles (each a model load) made so far in this process."""
+        return self._handles.made
+
+
+def _load_library() -> ctypes.CDLL:
+    # libtesseract parallelises its LSTM with OpenMP; with two crops already read side by side, more threads
+    # only oversubscribe the cores. libgomp reads OMP_THREAD_LIMIT once, when it is loaded, so it is set just
+    # for the load (torch ships its own libgomp and keeps its own thread count).
+    names = list(_LIBRARY_NAMES)
+    found = ctypes.util.find_library("tesseract")
+    if found:
+        names.append(found)
+    previous = os.environ.get("OMP_THREAD_LIMIT")
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        errors = []
+        for name in names:
+            try:
+                return ctypes.CDLL(name)
+            except OSError as exc:
+                errors.append(str(exc))
+        raise TesseractUnavailable(f"libtesseract could not be loaded ({'; '.join(errors)})")
+    finally:
+        if previous is None:
+            os.environ.pop("OMP_THREAD_LIMIT", None)
+        else:
+            os.environ["OMP_THREAD_LIMIT"] = previous
+
+
+def _declare(lib: ctypes.CDLL) -> None:
+    vp, c_int, c_char_p = ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p
+    signatures = {
+        "TessVersion": ([], c_char_p),
+        "TessBaseAPICreate": ([], vp),
+        "TessBaseAPIDelete": ([vp], None),
+        "TessBaseAPIInit3": ([vp, c_char_p, c_char_p], c_int),
+        "TessBaseAPISetPageSegMode": ([vp, c_int], None),
+        "TessBaseAPISetVariable": ([vp, c_char_p, c_char_p], c_int),
+        "TessBaseAPISetImage": ([vp, vp, c_int, c_int, c_int, c_int], None),
+        "TessBaseAPIRecognize": ([vp, vp], c_int),
+        "TessBaseAPIGetTsvText": ([vp, c_int], vp),
+        "TessBaseAPIClear": ([vp], None),
+        "TessDeleteText": ([vp], None),
+        "TessMonitorCreate": ([], vp),
+        "TessMonitorDelete": ([vp], None),
+        "TessMonitorSetDeadlineMSecs": ([vp, c_int], None),
+    }
+    for name, (args, result) in signatures.items():
+        try:
+            fn = getattr(lib, name)
+        except AttributeError as exc:
+            raise TesseractUnavailable(f"libtesseract lacks {name}; version 4.1 or newer is needed") from exc
+        fn.argtypes, fn.restype = args, result
+
+
+@functools.cache
+def tesseract_engine(kind: str = "auto") -> TesseractEngine:
+    """The process's tesseract: `library` (in-process, models loaded once), `command` (one process per crop),
+    or `auto`, the library when it loads and the command otherwise."""
+    if kind not in OCR_ENGINES:
+        raise ValueError(f"tesseract engine must be one of {', '.join(OCR_ENGINES)}, got {kind!r}")
+    if kind == "command":
+        return TesseractCommand()
+    try:
+        return TesseractLibrary.load()
+    except TesseractUnavailable:
+        if kind == "library":
+            raise
+        return TesseractCommand()
