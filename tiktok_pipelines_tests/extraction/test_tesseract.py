@@ -121,9 +121,29 @@ def test_the_engine_is_chosen_by_setting(monkeypatch: pytest.MonkeyPatch) -> Non
         tesseract_engine("easyocr")
 
 
-def test_loading_the_library_does_not_cap_this_process_threads() -> None:
+def test_openmp_is_serial_while_a_crop_is_read_and_as_it_was_after(library: TesseractLibrary) -> None:
+    import ctypes
     import os
+    from concurrent.futures import ThreadPoolExecutor
 
-    before = os.environ.get("OMP_THREAD_LIMIT")
-    tesseract._load_library()
-    assert os.environ.get("OMP_THREAD_LIMIT") == before
+    gomp = ctypes.CDLL("libgomp.so.1", mode=os.RTLD_NOLOAD | os.RTLD_LAZY)  # the one libtesseract runs on
+    before = gomp.omp_get_max_active_levels()
+    recognize = library._lib.TessBaseAPIRecognize
+    levels_while_reading = []
+
+    def watched(handle: int, monitor: int) -> int:
+        levels_while_reading.append(gomp.omp_get_max_active_levels())
+        return recognize(handle, monitor)
+
+    library._lib.TessBaseAPIRecognize = watched
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            readings = list(pool.map(lambda _: library.read(_crop(["HELLO WORLD"]), 5.0), range(6)))
+    finally:
+        library._lib.TessBaseAPIRecognize = recognize
+
+    assert all(_words(r.tsv) == ["HELLO", "WORLD"] for r in readings)
+    assert levels_while_reading == [0] * 6
+    assert gomp.omp_get_max_active_levels() == before > 0
+    with ThreadPoolExecutor(1) as pool:  # a thread started later gets the process's default, not 0
+        assert pool.submit(gomp.omp_get_max_active_levels).result() == before

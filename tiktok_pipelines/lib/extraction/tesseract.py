@@ -17,6 +17,7 @@ import ctypes.util
 import functools
 import os
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -93,6 +94,7 @@ class TesseractLibrary:
         self._lib = lib
         self.name = f"libtesseract-{version}"
         self._handles: ObjectPool[int] = ObjectPool(self._new_handle, reset=lib.TessBaseAPIClear)
+        self._serial = SerialOpenMP()
 
     @classmethod
     def load(cls) -> TesseractLibrary:
@@ -130,7 +132,8 @@ class TesseractLibrary:
                 lib.TessBaseAPISetImage(handle, ink.ctypes.data_as(ctypes.c_void_p), width, height, 1, width)
                 lib.TessMonitorSetDeadlineMSecs(monitor, max(1, int(timeout_s * 1000)))
                 started = time.perf_counter()
-                failed = lib.TessBaseAPIRecognize(handle, monitor) != 0
+                with self._serial:
+                    failed = lib.TessBaseAPIRecognize(handle, monitor) != 0
                 timed_out = failed and time.perf_counter() - started >= timeout_s * 0.95
                 if failed and not timed_out:
                     raise RuntimeError("libtesseract could not recognise the crop")
@@ -151,28 +154,53 @@ class TesseractLibrary:
 
 
 def _load_library() -> ctypes.CDLL:
-    # libtesseract parallelises its LSTM with OpenMP; with two crops already read side by side, more threads
-    # only oversubscribe the cores. libgomp reads OMP_THREAD_LIMIT once, when it is loaded, so it is set just
-    # for the load (torch ships its own libgomp and keeps its own thread count).
     names = list(_LIBRARY_NAMES)
     found = ctypes.util.find_library("tesseract")
     if found:
         names.append(found)
-    previous = os.environ.get("OMP_THREAD_LIMIT")
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-    try:
-        errors = []
-        for name in names:
-            try:
-                return ctypes.CDLL(name)
-            except OSError as exc:
-                errors.append(str(exc))
-        raise TesseractUnavailable(f"libtesseract could not be loaded ({'; '.join(errors)})")
-    finally:
-        if previous is None:
-            os.environ.pop("OMP_THREAD_LIMIT", None)
-        else:
-            os.environ["OMP_THREAD_LIMIT"] = previous
+    errors = []
+    for name in names:
+        try:
+            return ctypes.CDLL(name)
+        except OSError as exc:
+            errors.append(str(exc))
+    raise TesseractUnavailable(f"libtesseract could not be loaded ({'; '.join(errors)})")
+
+
+class SerialOpenMP:
+    """OpenMP parallel regions of the threads inside this run on one thread each.
+
+    libtesseract splits each LSTM step over 4 OpenMP threads; with two crops already read side by side on
+    two cores that only oversubscribes them (measured: 0.7 vs 1.1-1.4 CPU-s for one video's crops). Its
+    libgomp is the process's libgomp.so.1: torch's own copy once torch is imported, which read
+    OMP_THREAD_LIMIT long ago and is shared with torch. So the limit is the runtime's max-active-levels,
+    0 while a crop is read, given back when the last reader leaves. Some libgomp builds keep that setting
+    per thread and some for the whole process; counting readers makes both end where they started."""
+
+    def __init__(self) -> None:
+        try:
+            self._gomp: ctypes.CDLL | None = ctypes.CDLL("libgomp.so.1", mode=os.RTLD_NOLOAD | os.RTLD_LAZY)
+            self._gomp.omp_get_max_active_levels.restype = ctypes.c_int
+            self._gomp.omp_set_max_active_levels.argtypes = [ctypes.c_int]
+        except (OSError, AttributeError):
+            self._gomp = None  # a tesseract built without OpenMP: nothing to hold back
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._saved = 0
+
+    def __enter__(self) -> None:
+        if self._gomp is not None:
+            with self._lock:
+                if self._inside == 0:
+                    self._saved = self._gomp.omp_get_max_active_levels()
+                self._inside += 1
+                self._gomp.omp_set_max_active_levels(0)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._gomp is not None:
+            with self._lock:
+                self._inside -= 1
+                self._gomp.omp_set_max_active_levels(self._saved if self._inside == 0 else 0)
 
 
 def _declare(lib: ctypes.CDLL) -> None:
