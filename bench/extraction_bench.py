@@ -163,7 +163,7 @@ def bench_extraction() -> dict:
                 "clip": clip.spec.name, "duration_s": clip.spec.duration, "ok": ok, "wall_s": round(wall, 2),
                 "wall_with_scoring_s": round(with_scoring, 2),
                 "cpu_busy_s": busy,  # all processes on the machine, run start to the last extraction step
-                "cpu_busy_share": round(busy / (wall * (os.cpu_count() or 1)), 2) if busy and wall else None,
+                "cpu_busy_share": round(busy / (wall * len(os.sched_getaffinity(0))), 2) if busy and wall else None,
                 "decode_floor_s": round(floor, 2), "x_floor": round(wall / floor, 2) if floor else None,
                 "stages_s": {k: v for k, v in sorted(seconds.get(vid, {}).items())},
                 # Each step's [start, end] in seconds from the run's start: where the time between stages goes.

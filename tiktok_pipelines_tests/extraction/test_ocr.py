@@ -9,12 +9,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tiktok_pipelines.lib.extraction.artifacts import Box, OCRResult
 from tiktok_pipelines.lib.extraction.ocr import (
     TIKTOK_SAFE_ZONE,
     SafeZone,
+    _Region,
     find_text_regions,
     read_frame_text,
     read_keyframes_text,
@@ -283,10 +285,14 @@ class CountingEngine:
     """A real engine that counts the crops it is given."""
 
     def __init__(self, inner: TesseractEngine) -> None:
+        import threading
+
         self.inner, self.name, self.crops = inner, inner.name, 0
+        self._lock = threading.Lock()
 
     def read(self, ink: object, timeout_s: float) -> TesseractRead:
-        self.crops += 1
+        with self._lock:
+            self.crops += 1
         return self.inner.read(ink, timeout_s)  # type: ignore[arg-type]
 
 
@@ -305,17 +311,63 @@ def test_an_overlay_that_stays_on_screen_is_read_once(frames: dict[str, Path]) -
     assert engine.crops == 3
 
 
-def test_a_reading_cut_short_by_the_timeout_is_not_reused() -> None:
-    import numpy as np
+FULL = TesseractRead("5\t1\t1\t1\t1\t1\t0\t0\t10\t10\t95\tHI", timed_out=False)
+CUT_SHORT = TesseractRead("", timed_out=True)
 
-    from tiktok_pipelines.lib.extraction.ocr import _Region, _SeenCrops
 
+def _region(ink: np.ndarray) -> _Region:
+
+    return _Region(0, 0, ink.shape[1], ink.shape[0], ink, 30)
+
+
+def _caption_ink() -> np.ndarray:
     ink = np.full((40, 200), 255, np.uint8)
-    region = _Region(0, 0, 200, 40, ink, 30)
-    full = TesseractRead("5\t1\t1\t1\t1\t1\t0\t0\t10\t10\t95\tHI", timed_out=False)
+    ink[10:30, 20:60] = 0
+    ink[10:30, 80:180] = 0
+    return ink
+
+
+def test_a_reading_cut_short_by_the_timeout_is_not_reused_and_the_full_one_is() -> None:
+    from tiktok_pipelines.lib.extraction.ocr import _SeenCrops
+
+    region, far = _region(_caption_ink()), time.perf_counter() + 60
     seen = _SeenCrops()
-    assert seen.reading(region, lambda: TesseractRead("", timed_out=True)).timed_out
-    assert seen.reading(region, lambda: full) is full  # read afresh, not the cut-short reading
+    assert seen.reading(region, lambda: CUT_SHORT, far) is CUT_SHORT
+    assert seen.reading(region, lambda: FULL, far) is FULL  # read afresh, not the cut-short reading
+    assert seen.reading(region, lambda: pytest.fail("read a third time"), far) is FULL
+
+
+def test_a_crop_a_few_edge_pixels_off_is_the_same_overlay_and_one_with_other_text_is_not() -> None:
+    from tiktok_pipelines.lib.extraction.ocr import _SeenCrops
+
+    ink, far = _caption_ink(), time.perf_counter() + 60
+    seen = _SeenCrops()
+    seen.reading(_region(ink), lambda: FULL, far)
+    ringing = ink.copy()
+    ringing[10, 20:60:2] = 255  # 20 of 8,000 px (0.25 %): JPEG ringing along one glyph edge
+    assert seen.reading(_region(ringing), lambda: pytest.fail("read again"), far) is FULL
     other = ink.copy()
-    other[10:30, 20:180] = 0  # different text of the same size
-    assert seen.reading(_Region(0, 0, 200, 40, other, 30), lambda: TesseractRead("", timed_out=False)).tsv == ""
+    other[10:14, 100:125] = 255  # 100 px (1.25 %): a different glyph
+    assert seen.reading(_region(other), lambda: CUT_SHORT, far) is CUT_SHORT
+    bigger = np.full((40, 210), 255, np.uint8)  # another size is never the same crop
+    assert seen.reading(_region(bigger), lambda: CUT_SHORT, far) is CUT_SHORT
+
+
+def test_waiting_for_the_other_worker_stops_at_this_frames_deadline() -> None:
+    import threading
+
+    from tiktok_pipelines.lib.extraction.ocr import _SeenCrops
+
+    region, release = _region(_caption_ink()), threading.Event()
+    seen = _SeenCrops()
+    slow = threading.Thread(target=lambda: seen.reading(region, lambda: (release.wait(10), FULL)[1],
+                                                          time.perf_counter() + 60))
+    slow.start()
+    time.sleep(0.1)  # the other worker is now reading this overlay
+    started = time.perf_counter()
+    waited = seen.reading(region, lambda: pytest.fail("read while the other worker reads"), started + 0.2)
+    release.set()
+    slow.join()
+
+    assert waited.timed_out and waited.tsv == ""
+    assert time.perf_counter() - started < 2

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -367,42 +368,56 @@ class _SeenCrops:
     """The crops of one video already read, or being read by the other worker. An overlay usually stays on
     screen across several keyframes (the hook caption at 0, 1, 2 and 3 s); its crop then differs only by a
     few edge pixels where the background shows through JPEG ringing, and tesseract would read it the same
-    way again. A worker that meets a crop the other one is reading waits for that reading."""
+    way again. A worker that meets a crop the other one is reading waits for that reading (within its own
+    frame's deadline); a worker only ever waits while it holds no unfinished reading of its own."""
 
     SAME_SHARE = 0.005  # differing pixels, as a share of the crop, under which two crops are one overlay
 
     def __init__(self) -> None:
-        self._readings: dict[tuple[int, int, int], list[tuple[np.ndarray, Future[TesseractRead]]]] = {}
+        # Per (height, width, line height): [ink, its reading] entries; a reading is replaced when a
+        # timed-out one is read again in full.
+        self._readings: dict[tuple[int, int, int], list[list]] = {}
         self._lock = threading.Lock()
 
-    def _match(self, region: _Region) -> Future[TesseractRead] | None:
+    def _match(self, region: _Region) -> list | None:
         limit = self.SAME_SHARE * region.ink.size
-        for ink, reading in self._readings.get((*region.ink.shape, region.line_h), ()):
-            if np.count_nonzero(ink != region.ink) <= limit:
-                return reading
+        for entry in self._readings.get((*region.ink.shape, region.line_h), ()):
+            if np.count_nonzero(entry[0] != region.ink) <= limit:
+                return entry
         return None
 
-    def reading(self, region: _Region, read: Callable[[], TesseractRead]) -> TesseractRead:
+    def reading(self, region: _Region, read: Callable[[], TesseractRead], deadline: float) -> TesseractRead:
         """The reading of an earlier crop like this one, or `read()` of this one."""
         with self._lock:
             earlier = self._match(region)
             if earlier is None:
                 mine: Future[TesseractRead] = Future()
-                self._readings.setdefault((*region.ink.shape, region.line_h), []).append((region.ink, mine))
-        if earlier is not None:
+                self._readings.setdefault((*region.ink.shape, region.line_h), []).append([region.ink, mine])
+        if earlier is None:
             try:
-                found = earlier.result()
-            except Exception:  # noqa: BLE001 - the other worker's failure is its own; this crop is read afresh
-                found = None
-            # A reading cut short by its frame's timeout must not stand in for a full one.
-            return found if found is not None and not found.timed_out else read()
+                found = read()
+            except BaseException as exc:
+                mine.set_exception(exc)
+                raise
+            mine.set_result(found)
+            return found
         try:
-            found = read()
-        except BaseException as exc:
-            mine.set_exception(exc)
-            raise
-        mine.set_result(found)
-        return found
+            found = earlier[1].result(timeout=max(0.0, deadline - time.perf_counter()))
+        except FutureTimeout:
+            return TesseractRead("", timed_out=True)  # this frame's time ran out waiting
+        except Exception:  # noqa: BLE001 - the other worker's failure is its own; this crop is read afresh
+            found = None
+        if found is not None and not found.timed_out:
+            return found
+        # A reading cut short by its frame's timeout must not stand in for a full one: read it again, and
+        # let later repeats have the full reading.
+        fresh = read()
+        if not fresh.timed_out:
+            done: Future[TesseractRead] = Future()
+            done.set_result(fresh)
+            with self._lock:
+                earlier[1] = done
+        return fresh
 
 
 def read_frame_text(
@@ -431,7 +446,7 @@ def read_frame_text(
     for region in _regions(gray):
         scale, pad = _crop_geometry(region)
         read_crop = functools.partial(_read_crop, engine, region, scale, pad, deadline)
-        reading = seen.reading(region, read_crop) if seen is not None else read_crop()
+        reading = seen.reading(region, read_crop, deadline) if seen is not None else read_crop()
         read.extend(_parse_lines(reading.tsv, region, scale, pad))
         if reading.timed_out:
             timed_out = True

@@ -16,6 +16,7 @@ import ctypes
 import ctypes.util
 import functools
 import os
+import contextlib
 import subprocess
 import threading
 import time
@@ -94,15 +95,19 @@ class TesseractLibrary:
         self._lib = lib
         self.name = f"libtesseract-{version}"
         self._handles: ObjectPool[int] = ObjectPool(self._new_handle, reset=lib.TessBaseAPIClear)
-        self._serial = SerialOpenMP()
+        self._serial = serial_openmp()
 
     @classmethod
-    def load(cls) -> TesseractLibrary:
+    def load(cls, handles: int = 2) -> TesseractLibrary:
+        """Load the library and `handles` models, one after another (the OCR stage reads with two workers):
+        a missing model fails here rather than on the first crop, and no model loads while another handle
+        is recognising."""
         lib = _load_library()
         _declare(lib)
         engine = cls(lib, lib.TessVersion().decode())
-        with engine._handles.take():  # fail here, not on the first crop, when the model is missing
-            pass
+        with contextlib.ExitStack() as taken:
+            for _ in range(max(1, handles)):
+                taken.enter_context(engine._handles.take())
         return engine
 
     def _new_handle(self) -> int:
@@ -114,8 +119,10 @@ class TesseractLibrary:
             raise TesseractUnavailable(
                 f"libtesseract has no '{LANGUAGE}' model (apt-get install tesseract-ocr-{LANGUAGE}, or set TESSDATA_PREFIX)")
         self._lib.TessBaseAPISetPageSegMode(handle, PAGE_SEG_MODE)
-        # Its diagnostics ("Estimating resolution as ...": crops carry no resolution) would go to our stderr.
-        self._lib.TessBaseAPISetVariable(handle, b"debug_file", b"/dev/null")
+        if self._handles.made == 0:
+            # Its diagnostics ("Estimating resolution as ...": crops carry no resolution) would go to our
+            # stderr. debug_file is one setting for the whole library, so it is set once, before any reading.
+            self._lib.TessBaseAPISetVariable(handle, b"debug_file", b"/dev/null")
         return handle
 
     def read(self, ink: np.ndarray, timeout_s: float) -> TesseractRead:
@@ -134,6 +141,9 @@ class TesseractLibrary:
                 started = time.perf_counter()
                 with self._serial:
                     failed = lib.TessBaseAPIRecognize(handle, monitor) != 0
+                # The C API says only that recognition stopped; having used the whole budget is what tells a
+                # deadline from a failure. The deadline covers recognition, not the (fast, single-block)
+                # layout step before it.
                 timed_out = failed and time.perf_counter() - started >= timeout_s * 0.95
                 if failed and not timed_out:
                     raise RuntimeError("libtesseract could not recognise the crop")
@@ -168,39 +178,80 @@ def _load_library() -> ctypes.CDLL:
 
 
 class SerialOpenMP:
-    """OpenMP parallel regions of the threads inside this run on one thread each.
+    """While a thread is inside, OpenMP parallel regions it starts run on one thread.
 
     libtesseract splits each LSTM step over 4 OpenMP threads; with two crops already read side by side on
     two cores that only oversubscribes them (measured: 0.7 vs 1.1-1.4 CPU-s for one video's crops). Its
     libgomp is the process's libgomp.so.1: torch's own copy once torch is imported, which read
     OMP_THREAD_LIMIT long ago and is shared with torch. So the limit is the runtime's max-active-levels,
-    0 while a crop is read, given back when the last reader leaves. Some libgomp builds keep that setting
-    per thread and some for the whole process; counting readers makes both end where they started."""
+    0 inside, given back on the way out. Some libgomp builds keep that setting per thread (each reader
+    saves and restores its own) and some for the whole process (the last reader out restores it)."""
 
     def __init__(self) -> None:
         try:
-            self._gomp: ctypes.CDLL | None = ctypes.CDLL("libgomp.so.1", mode=os.RTLD_NOLOAD | os.RTLD_LAZY)
-            self._gomp.omp_get_max_active_levels.restype = ctypes.c_int
-            self._gomp.omp_set_max_active_levels.argtypes = [ctypes.c_int]
+            gomp: ctypes.CDLL | None = ctypes.CDLL("libgomp.so.1", mode=os.RTLD_NOLOAD | os.RTLD_LAZY)
+            gomp.omp_get_max_active_levels.restype = ctypes.c_int  # type: ignore[union-attr]
+            gomp.omp_set_max_active_levels.argtypes = [ctypes.c_int]  # type: ignore[union-attr]
         except (OSError, AttributeError):
-            self._gomp = None  # a tesseract built without OpenMP: nothing to hold back
+            gomp = None  # a tesseract built without OpenMP: nothing to hold back
+        self._gomp = gomp
         self._lock = threading.Lock()
-        self._inside = 0
+        self._inside = 0  # readers inside, process-wide builds
         self._saved = 0
+        self._thread = threading.local()  # depth and saved value, per-thread builds
+        self.process_wide = gomp is not None and self._setting_is_process_wide(gomp)
+
+    @staticmethod
+    def _setting_is_process_wide(gomp: ctypes.CDLL) -> bool:
+        """Whether a value set here is what another thread sees."""
+        before = gomp.omp_get_max_active_levels()
+        probe = 0 if before != 0 else 1
+        gomp.omp_set_max_active_levels(probe)
+        try:
+            seen: list[int] = []
+            other = threading.Thread(target=lambda: seen.append(gomp.omp_get_max_active_levels()))
+            other.start()
+            other.join()
+            return seen == [probe]
+        finally:
+            gomp.omp_set_max_active_levels(before)
 
     def __enter__(self) -> None:
-        if self._gomp is not None:
+        gomp = self._gomp
+        if gomp is None:
+            return
+        if self.process_wide:
             with self._lock:
                 if self._inside == 0:
-                    self._saved = self._gomp.omp_get_max_active_levels()
+                    self._saved = gomp.omp_get_max_active_levels()
+                    gomp.omp_set_max_active_levels(0)
                 self._inside += 1
-                self._gomp.omp_set_max_active_levels(0)
+            return
+        depth = getattr(self._thread, "depth", 0)
+        if depth == 0:
+            self._thread.saved = gomp.omp_get_max_active_levels()
+            gomp.omp_set_max_active_levels(0)
+        self._thread.depth = depth + 1
 
     def __exit__(self, *exc: object) -> None:
-        if self._gomp is not None:
+        gomp = self._gomp
+        if gomp is None:
+            return
+        if self.process_wide:
             with self._lock:
                 self._inside -= 1
-                self._gomp.omp_set_max_active_levels(self._saved if self._inside == 0 else 0)
+                if self._inside == 0:
+                    gomp.omp_set_max_active_levels(self._saved)
+            return
+        self._thread.depth -= 1
+        if self._thread.depth == 0:
+            gomp.omp_set_max_active_levels(self._thread.saved)
+
+
+@functools.cache
+def serial_openmp() -> SerialOpenMP:
+    """The process's one SerialOpenMP: two would save each other's 0 as the value to give back."""
+    return SerialOpenMP()
 
 
 def _declare(lib: ctypes.CDLL) -> None:
@@ -229,12 +280,16 @@ def _declare(lib: ctypes.CDLL) -> None:
         fn.argtypes, fn.restype = args, result
 
 
-@functools.cache
 def tesseract_engine(kind: str = "auto") -> TesseractEngine:
     """The process's tesseract: `library` (in-process, models loaded once), `command` (one process per crop),
     or `auto`, the library when it loads and the command otherwise."""
     if kind not in OCR_ENGINES:
         raise ValueError(f"tesseract engine must be one of {', '.join(OCR_ENGINES)}, got {kind!r}")
+    return _engine(kind)
+
+
+@functools.cache
+def _engine(kind: str) -> TesseractEngine:
     if kind == "command":
         return TesseractCommand()
     try:
