@@ -30,7 +30,6 @@ import textwrap
 import threading
 import wave
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from tiktok_pipelines.demo.world import RISKY_CLAIMS
+from tiktok_pipelines.lib.pools import map_in_threads
 
 if TYPE_CHECKING:
     from tiktok_pipelines.demo.world import DemoVideo
@@ -653,9 +653,7 @@ def generate_clips(specs: Iterable[ClipSpec], out_dir: Path, *, workers: int = 2
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ValueError(f"two clip specs would write the same file: {', '.join(duplicates)}")
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="demo-media") as pool:
-        futures = [pool.submit(generate_clip, spec, out_dir) for spec in specs]
-        return [future.result() for future in futures]
+    return map_in_threads(lambda spec: generate_clip(spec, out_dir), specs, workers=workers, name="demo-media")
 
 
 # --- specs for the demo world --------------------------------------------------------------------

@@ -13,7 +13,7 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ import numpy as np
 
 from tiktok_pipelines.lib.extraction.artifacts import Box, OCRLine, OCRResult
 from tiktok_pipelines.lib.extraction.tesseract import TesseractEngine, TesseractRead, tesseract_engine
+from tiktok_pipelines.lib.pools import map_in_threads
 from tiktok_pipelines.lib.privacy import redact_pii
 
 
@@ -364,6 +365,12 @@ def _load(image: Path | np.ndarray) -> np.ndarray:
     return gray
 
 
+@dataclass
+class _SeenCrop:
+    ink: np.ndarray
+    reading: Future[TesseractRead]  # replaced when a timed-out reading is read again in full
+
+
 class _SeenCrops:
     """The crops of one video already read, or being read by the other worker. An overlay usually stays on
     screen across several keyframes (the hook caption at 0, 1, 2 and 3 s); its crop then differs only by a
@@ -374,35 +381,28 @@ class _SeenCrops:
     SAME_SHARE = 0.005  # differing pixels, as a share of the crop, under which two crops are one overlay
 
     def __init__(self) -> None:
-        # Per (height, width, line height): [ink, its reading] entries; a reading is replaced when a
-        # timed-out one is read again in full.
-        self._readings: dict[tuple[int, int, int], list[list]] = {}
+        self._crops: dict[tuple[int, int, int], list[_SeenCrop]] = {}  # by height, width and line height
         self._lock = threading.Lock()
-
-    def _match(self, region: _Region) -> list | None:
-        limit = self.SAME_SHARE * region.ink.size
-        for entry in self._readings.get((*region.ink.shape, region.line_h), ()):
-            if np.count_nonzero(entry[0] != region.ink) <= limit:
-                return entry
-        return None
 
     def reading(self, region: _Region, read: Callable[[], TesseractRead], deadline: float) -> TesseractRead:
         """The reading of an earlier crop like this one, or `read()` of this one."""
+        limit = self.SAME_SHARE * region.ink.size
         with self._lock:
-            earlier = self._match(region)
+            same_size = self._crops.setdefault((*region.ink.shape, region.line_h), [])
+            earlier = next((c for c in same_size if np.count_nonzero(c.ink != region.ink) <= limit), None)
             if earlier is None:
-                mine: Future[TesseractRead] = Future()
-                self._readings.setdefault((*region.ink.shape, region.line_h), []).append([region.ink, mine])
+                mine = _SeenCrop(region.ink, Future())
+                same_size.append(mine)
         if earlier is None:
             try:
                 found = read()
             except BaseException as exc:
-                mine.set_exception(exc)
+                mine.reading.set_exception(exc)
                 raise
-            mine.set_result(found)
+            mine.reading.set_result(found)
             return found
         try:
-            found = earlier[1].result(timeout=max(0.0, deadline - time.perf_counter()))
+            found = earlier.reading.result(timeout=max(0.0, deadline - time.perf_counter()))
         except FutureTimeout:
             return TesseractRead("", timed_out=True)  # this frame's time ran out waiting
         except Exception:  # noqa: BLE001 - the other worker's failure is its own; this crop is read afresh
@@ -416,7 +416,7 @@ class _SeenCrops:
             done: Future[TesseractRead] = Future()
             done.set_result(fresh)
             with self._lock:
-                earlier[1] = done
+                earlier.reading = done
         return fresh
 
 
@@ -484,7 +484,4 @@ def read_keyframes_text(
         return read_frame_text(path, frame=label, t=t, timeout_s=timeout_s, safe_zone=safe_zone, engine=engine,
                                seen=seen)
 
-    if workers <= 1 or len(frames) <= 1:
-        return [read(item) for item in frames]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr") as pool:
-        return list(pool.map(read, frames))
+    return map_in_threads(read, frames, workers=workers, name="ocr")

@@ -12,11 +12,11 @@ recognition deadline (TessMonitorSetDeadlineMSecs), after which it stops and kee
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
 import os
-import contextlib
 import subprocess
 import threading
 import time

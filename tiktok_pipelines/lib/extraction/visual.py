@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import numpy as np
 
 from tiktok_pipelines.lib.extraction.artifacts import Box, FrameStats, StageStatus, Tag, VisualTags
 from tiktok_pipelines.lib.extraction.clip import ClipConfig, ClipUnavailable, clip_availability, clip_tags
-from tiktok_pipelines.lib.pools import ObjectPool
+from tiktok_pipelines.lib.pools import ObjectPool, map_in_threads
 
 ANALYSIS_HEIGHT = 640
 FACE_SHORT_SIDE = 360
@@ -103,10 +102,7 @@ def _measure_all(frames: Sequence[tuple[str, float, Path]], workers: int) -> lis
         except ValueError as e:
             return e
 
-    if workers <= 1 or len(frames) <= 1:
-        return [measure(item) for item in frames]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="frame-stats") as pool:
-        return list(pool.map(measure, frames))
+    return map_in_threads(measure, frames, workers=workers, name="frame-stats")
 
 
 def _clip_part(
